@@ -1,0 +1,240 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { LineCounter, isNode, parseDocument, type Document } from 'yaml';
+import type { z } from 'zod';
+import { expandEnv } from './env.js';
+import { ConfigError, formatPath, type ConfigProblem } from './errors.js';
+import { rawConfigSchema, show, type RawCheck, type RawConfig } from './schema.js';
+import type { CheckConfig, Config, RouteConfig, WatchConfig, ChannelConfig } from './types.js';
+
+export const DEFAULT_CONFIG_FILE = 'vigil.yaml';
+
+const BUILTIN_DEFAULTS = {
+  intervalMs: 30_000,
+  timeoutMs: 5_000,
+  failureThreshold: 3,
+  successThreshold: 1,
+  regions: ['default'],
+};
+
+/** Which file to load: `--config FILE`, then VIGIL_CONFIG, then ./vigil.yaml. */
+export function configPathFrom(argv: string[], env: NodeJS.ProcessEnv): string {
+  const flag = argv.indexOf('--config');
+  const fromFlag = flag >= 0 ? argv[flag + 1] : undefined;
+  return resolve(fromFlag ?? env.VIGIL_CONFIG ?? DEFAULT_CONFIG_FILE);
+}
+
+export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): Config {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(path, [{ path: '', message: `cannot read the file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` }]);
+  }
+  return parseConfig(text, env, path);
+}
+
+/** Parses, expands, validates and defaults a configuration; throws ConfigError listing every problem. */
+export function parseConfig(text: string, env: NodeJS.ProcessEnv = process.env, source = 'config'): Config {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter: lines });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(source, doc.errors.map((err) => ({
+      path: '',
+      message: `not valid YAML: ${err.message.split('\n')[0]}`,
+      line: err.linePos?.[0].line,
+    })));
+  }
+  const problems: ConfigProblem[] = [];
+  const data = expandEnv(doc.toJS() ?? {}, env, problems);
+  if (problems.length > 0) throw new ConfigError(source, withLines(doc, lines, problems));
+
+  const parsed = rawConfigSchema.safeParse(data, { reportInput: true });
+  if (!parsed.success) throw new ConfigError(source, withLines(doc, lines, parsed.error.issues.flatMap(describeIssue)));
+
+  const config = applyDefaults(parsed.data);
+  const crossProblems = crossCheck(config);
+  if (crossProblems.length > 0) throw new ConfigError(source, withLines(doc, lines, crossProblems));
+  return config;
+}
+
+function withLines(doc: Document, lines: LineCounter, problems: ConfigProblem[]): ConfigProblem[] {
+  return problems.map((problem) => {
+    if (problem.line !== undefined) return problem;
+    const node = doc.getIn(pathSegments(problem.path), true);
+    const offset = isNode(node) ? node.range?.[0] : undefined;
+    return offset === undefined ? problem : { ...problem, line: lines.linePos(offset).line };
+  });
+}
+
+function pathSegments(path: string): Array<string | number> {
+  const segments: Array<string | number> = [];
+  for (const match of path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) {
+    segments.push(match[2] !== undefined ? Number(match[2]) : match[1]!);
+  }
+  return segments;
+}
+
+type Issue = z.core.$ZodIssue & { input?: unknown };
+
+function describeIssue(issue: Issue): ConfigProblem[] {
+  const path = formatPath(issue.path);
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return issue.keys.map((key) => ({ path: formatPath([...issue.path, key]), message: 'unknown key' }));
+    case 'invalid_type':
+      if (issue.input === undefined) return [{ path, message: `is required (expected ${article(issue.expected)})` }];
+      return [{ path, message: `expected ${article(issue.expected)}, got ${show(issue.input)}` }];
+    case 'invalid_value':
+      return [{ path, message: `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, got ${show(issue.input)}` }];
+    case 'invalid_union':
+      if ('discriminator' in issue && typeof issue.discriminator === 'string') {
+        const given = issue.input !== null && typeof issue.input === 'object' ? (issue.input as Record<string, unknown>)[issue.discriminator] : issue.input;
+        return [{ path, message: `${issue.message}, got ${show(given)}` }];
+      }
+      return [{ path, message: issue.message }];
+    case 'invalid_key':
+      return [{ path, message: issue.issues[0]?.message ?? issue.message }];
+    case 'too_small':
+      if (issue.origin === 'array') return [{ path, message: `expected at least ${issue.minimum} ${issue.minimum === 1 ? 'entry' : 'entries'}` }];
+      if (issue.origin === 'string') return [{ path, message: 'expected a non-empty string' }];
+      return [{ path, message: `expected ${issue.origin === 'int' ? 'a whole number' : 'a number'} of at least ${issue.minimum}, got ${show(issue.input)}` }];
+    case 'too_big':
+      return [{ path, message: `expected a number of at most ${issue.maximum}, got ${show(issue.input)}` }];
+    default:
+      return [{ path, message: issue.message }];
+  }
+}
+
+function article(expected: string): string {
+  const names: Record<string, string> = {
+    string: 'a string', number: 'a number', int: 'a whole number', boolean: 'true or false',
+    object: 'a mapping', array: 'a list', record: 'a mapping',
+  };
+  return names[expected] ?? expected;
+}
+
+function applyDefaults(raw: RawConfig): Config {
+  const defaults = {
+    intervalMs: raw.defaults?.interval ?? BUILTIN_DEFAULTS.intervalMs,
+    timeoutMs: raw.defaults?.timeout ?? BUILTIN_DEFAULTS.timeoutMs,
+    retryIntervalMs: raw.defaults?.retryInterval,
+    failureThreshold: raw.defaults?.failureThreshold ?? BUILTIN_DEFAULTS.failureThreshold,
+    successThreshold: raw.defaults?.successThreshold ?? BUILTIN_DEFAULTS.successThreshold,
+    regions: raw.defaults?.regions ?? BUILTIN_DEFAULTS.regions,
+  };
+  return {
+    checks: (raw.checks ?? []).map((check) => checkWithDefaults(check, defaults)),
+    watches: (raw.watches ?? []).map(watchWithDefaults),
+    channels: (raw.channels ?? []).map(channelWithDefaults),
+    routes: (raw.routes ?? []).map(routeWithDefaults),
+  };
+}
+
+type Defaults = Omit<CheckConfig, 'id' | 'type' | 'labels' | 'description'>;
+
+function checkWithDefaults(check: RawCheck, defaults: Defaults): CheckConfig {
+  const common = {
+    id: check.id,
+    ...(check.description === undefined ? {} : { description: check.description }),
+    intervalMs: check.interval ?? defaults.intervalMs,
+    timeoutMs: check.timeout ?? defaults.timeoutMs,
+    ...optional('retryIntervalMs', check.retryInterval ?? defaults.retryIntervalMs),
+    failureThreshold: check.failureThreshold ?? defaults.failureThreshold,
+    successThreshold: check.successThreshold ?? defaults.successThreshold,
+    labels: check.labels ?? {},
+    regions: check.regions ?? defaults.regions,
+  };
+  switch (check.type) {
+    case 'http': {
+      const expect = check.expect ?? {};
+      return {
+        ...common,
+        type: 'http',
+        url: check.url,
+        method: check.method ?? 'GET',
+        headers: check.headers ?? {},
+        ...optional('body', check.body),
+        expect: {
+          status: expect.status ?? ['2xx'],
+          ...optional('maxResponseTimeMs', expect.maxResponseTime),
+          ...optional('bodyContains', expect.bodyContains),
+          ...optional('bodyMatches', expect.bodyMatches),
+          ...optional('json', expect.json),
+          ...optional('certExpiresAfterMs', expect.certExpiresAfter),
+        },
+      };
+    }
+    case 'tcp':
+      return { ...common, type: 'tcp', host: check.host, port: check.port };
+    case 'dns':
+      return { ...common, type: 'dns', name: check.name, recordType: check.recordType ?? 'A', ...optional('server', check.server), expect: check.expect ?? [] };
+  }
+}
+
+function watchWithDefaults(watch: NonNullable<RawConfig['watches']>[number]): WatchConfig {
+  const watchesContent = watch.match !== undefined || watch.maxAge !== undefined;
+  return {
+    id: watch.id,
+    paths: watch.paths,
+    recursive: watch.recursive ?? false,
+    include: watch.include ?? [],
+    exclude: watch.exclude ?? [],
+    ...optional('match', watch.match),
+    threshold: watch.threshold ? { count: watch.threshold.count, withinMs: watch.threshold.within } : { count: 1, withinMs: 60_000 },
+    on: watch.on ?? (watchesContent ? [] : ['add', 'change', 'unlink']),
+    ...optional('maxAgeMs', watch.maxAge),
+    labels: watch.labels ?? {},
+  };
+}
+
+function channelWithDefaults(channel: NonNullable<RawConfig['channels']>[number]): ChannelConfig {
+  return { id: channel.id, type: channel.type, url: channel.url, headers: channel.headers ?? {}, timeoutMs: channel.timeout ?? 10_000 };
+}
+
+function routeWithDefaults(route: NonNullable<RawConfig['routes']>[number]): RouteConfig {
+  return {
+    match: route.match ?? {},
+    channels: route.channels,
+    groupBy: route.groupBy ?? ['check'],
+    groupWaitMs: route.groupWait ?? 30_000,
+    groupIntervalMs: route.groupInterval ?? 300_000,
+    repeatIntervalMs: route.repeatInterval ?? 4 * 3_600_000,
+    sendResolved: route.sendResolved ?? true,
+    continue: route.continue ?? false,
+  };
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+/** Rules that span fields or sections, checked once every field is known to be well formed. */
+function crossCheck(config: Config): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  for (const section of ['checks', 'watches', 'channels'] as const) {
+    const seen = new Map<string, number>();
+    config[section].forEach((item, index) => {
+      const first = seen.get(item.id);
+      if (first !== undefined) problems.push({ path: `${section}[${index}].id`, message: `duplicate id ${show(item.id)} (already used by ${section}[${first}])` });
+      else seen.set(item.id, index);
+    });
+  }
+  config.checks.forEach((check, index) => {
+    if (check.timeoutMs >= check.intervalMs) {
+      problems.push({ path: `checks[${index}].timeout`, message: `must be shorter than the interval (${check.timeoutMs}ms >= ${check.intervalMs}ms)` });
+    }
+    if (check.retryIntervalMs !== undefined && check.retryIntervalMs > check.intervalMs) {
+      problems.push({ path: `checks[${index}].retryInterval`, message: `must not be longer than the interval (${check.retryIntervalMs}ms > ${check.intervalMs}ms)` });
+    }
+  });
+  const channelIds = new Set(config.channels.map((channel) => channel.id));
+  config.routes.forEach((route, index) => {
+    route.channels.forEach((channelId, position) => {
+      if (!channelIds.has(channelId)) {
+        problems.push({ path: `routes[${index}].channels[${position}]`, message: `no channel has the id ${show(channelId)} (defined: ${[...channelIds].join(', ') || 'none'})` });
+      }
+    });
+  });
+  return problems;
+}
