@@ -1,0 +1,75 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { ConfigError, configPathFrom, parseConfig, type Config } from './config/index.js';
+import { REDIS_KEYS } from './redis-keys.js';
+
+/**
+ * How a configuration travels between services. The watcher validates the file and stores
+ * its text in Redis with a sha, then publishes the sha; every other service re-parses that
+ * text with its own environment (so secrets never sit in Redis) and swaps it in only when
+ * it validates. A service that cannot parse an update keeps the configuration it runs.
+ */
+
+export interface ConfigSnapshot {
+  config: Config;
+  sha: string;
+  source: string;
+}
+
+export function shaOf(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 16);
+}
+
+/** Start-up: the file when this host has one, otherwise the last one the watcher accepted. */
+export async function loadStartupConfig(redis: Redis, log: Logger, env: NodeJS.ProcessEnv = process.env, argv = process.argv): Promise<ConfigSnapshot> {
+  const path = configPathFrom(argv, env);
+  if (existsSync(path)) {
+    const text = readFileSync(path, 'utf8');
+    const config = parseConfig(text, env, path);
+    log.info({ path, checks: config.checks.length, watches: config.watches.length, channels: config.channels.length }, 'configuration loaded from file');
+    return { config, sha: shaOf(text), source: path };
+  }
+  const stored = await redis.hgetall(REDIS_KEYS.config);
+  if (stored.text === undefined) {
+    throw new ConfigError(path, [{ path: '', message: 'no such file, and no configuration has been published to Redis yet (is the watcher running?)' }]);
+  }
+  const config = parseConfig(stored.text, env, stored.source ?? 'redis');
+  log.info({ source: stored.source, sha: stored.sha }, 'configuration loaded from Redis');
+  return { config, sha: stored.sha ?? shaOf(stored.text), source: stored.source ?? 'redis' };
+}
+
+export async function publishConfig(redis: Redis, text: string, source: string): Promise<string> {
+  const sha = shaOf(text);
+  await redis.multi()
+    .hset(REDIS_KEYS.config, { text, sha, source, loadedAt: new Date().toISOString() })
+    .publish(REDIS_KEYS.configChanged, sha)
+    .exec();
+  return sha;
+}
+
+/**
+ * Calls onChange with each newly published configuration that validates here.
+ * Uses its own connection: a subscribed Redis connection can do nothing else.
+ */
+export async function followConfigChanges(subscriber: Redis, reader: Redis, log: Logger, currentSha: string, onChange: (snapshot: ConfigSnapshot) => Promise<void> | void, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  let appliedSha = currentSha;
+  let queue = Promise.resolve();
+  subscriber.on('message', (_channel: string, sha: string) => {
+    queue = queue.then(async () => {
+      if (sha === appliedSha) return;
+      const stored = await reader.hgetall(REDIS_KEYS.config);
+      if (stored.text === undefined || stored.sha !== sha) return;
+      try {
+        const config = parseConfig(stored.text, env, stored.source ?? 'redis');
+        await onChange({ config, sha, source: stored.source ?? 'redis' });
+        appliedSha = sha;
+        log.info({ sha, source: stored.source }, 'configuration reloaded');
+      } catch (err) {
+        log.error({ err, sha }, 'configuration update rejected; keeping the running configuration');
+      }
+    }).catch((err: unknown) => log.error({ err }, 'could not read the published configuration'));
+  });
+  await subscriber.subscribe(REDIS_KEYS.configChanged);
+}

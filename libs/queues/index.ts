@@ -1,0 +1,3 @@
+export * from './payloads.js';
+export * from './queues.js';
+export * from './connection.js';
