@@ -7,6 +7,8 @@ export const REDIS_KEYS = {
   config: 'vigil:config',
   /** Pub/sub channel: the watcher publishes the sha of a newly accepted configuration. */
   configChanged: 'vigil:config:changed',
+  /** Set of every region the scheduler has made probe queues for (so it can empty retired ones). */
+  regions: 'vigil:regions',
   /** String (JSON CheckState): the evaluator's state machine per check. */
   checkState: (checkId: string) => `vigil:check-state:${checkId}`,
   /** List of InfluxDB line-protocol strings waiting to be written. */

@@ -17,14 +17,20 @@ const duration = z.unknown().transform((value, ctx) => {
 });
 
 const positiveInt = z.number().int().min(1);
+/** Also accepts digits in a string, since `${PORT}` from the environment expands to text. */
+const port = z.unknown().transform((value, ctx) => {
+  const number = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+  if (typeof number === 'number' && Number.isInteger(number) && number >= 1 && number <= 65535) return number;
+  ctx.addIssue({ code: 'custom', message: `expected a port number from 1 to 65535, got ${show(value)}` });
+  return z.NEVER;
+});
 const id = z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/, {
   error: (issue) => `expected an id of lowercase letters, digits, "_", "." or "-" (starting with a letter or digit), got ${show(issue.input)}`,
 });
-const labelName = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-const labels = z.record(
-  z.string().regex(labelName, { error: (issue) => `expected a label name like "team", got ${show(issue.input)}` }),
-  z.union([z.string(), z.number(), z.boolean()]).transform(String),
-);
+const labelName = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, {
+  error: (issue) => `expected a label name like "team", got ${show(issue.input)}`,
+});
+const labels = z.record(labelName, z.union([z.string(), z.number(), z.boolean()]).transform(String));
 const stringMap = z.record(z.string(), z.string());
 const pattern = z.string().superRefine((source, ctx) => {
   try {
@@ -78,7 +84,7 @@ const tcpCheck = z.strictObject({
   ...checkCommon,
   type: z.literal('tcp'),
   host: z.string().min(1),
-  port: z.number().int().min(1).max(65535),
+  port,
 });
 
 const dnsCheck = z.strictObject({
@@ -120,7 +126,7 @@ const channel = z.discriminatedUnion('type', [webhookChannel], { error: () => `e
 const route = z.strictObject({
   match: labels.optional(),
   channels: z.array(id).min(1),
-  groupBy: z.array(z.string().regex(labelName)).optional(),
+  groupBy: z.array(labelName).optional(),
   groupWait: duration.optional(),
   groupInterval: duration.optional(),
   repeatInterval: duration.optional(),

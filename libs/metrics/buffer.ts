@@ -1,0 +1,128 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { REDIS_KEYS } from '../redis-keys.js';
+import { MetricsWriteError, type MetricsWriter } from './writer.js';
+
+/**
+ * Points wait in a Redis list until InfluxDB has acknowledged them, so an InfluxDB outage
+ * or a killed writer delays data and never drops it. Producers RPUSH at the tail; one
+ * flusher at a time (a lock with a TTL) reads from the head, writes, and only then trims
+ * what was written. Rewriting a batch after a crash is harmless: a point with the same
+ * series and timestamp overwrites itself.
+ */
+
+/** Trims only while the caller still holds the lock, so a flusher that lost it cannot drop another's work. */
+const TRIM_IF_OWNER = `
+if redis.call('GET', KEYS[2]) == ARGV[1] then
+  redis.call('LTRIM', KEYS[1], tonumber(ARGV[2]), -1)
+  return 1
+end
+return 0`;
+
+const RELEASE_IF_OWNER = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0`;
+
+const RENEW_IF_OWNER = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
+end
+return 0`;
+
+export interface FlusherOptions {
+  redis: Redis;
+  writer: MetricsWriter;
+  log: Logger;
+  batchSize?: number;
+  /** How long to wait when the buffer is empty. */
+  idleMs?: number;
+  lockTtlMs?: number;
+  maxBackoffMs?: number;
+}
+
+export class MetricsFlusher {
+  private stopped = false;
+  private loop: Promise<void> | undefined;
+  private readonly token = randomUUID();
+  private wake: (() => void) | undefined;
+
+  constructor(private readonly options: FlusherOptions) {}
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  /** Stops after the batch in flight; what is still buffered stays in Redis for the next flusher. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    await this.loop;
+    await this.options.redis.eval(RELEASE_IF_OWNER, 1, REDIS_KEYS.metricsFlushLock, this.token).catch(() => undefined);
+  }
+
+  private async run(): Promise<void> {
+    const { log } = this.options;
+    let failures = 0;
+    let prepared = false;
+    while (!this.stopped) {
+      let waitMs = this.options.idleMs ?? 1_000;
+      try {
+        if (await this.holdLock()) {
+          if (!prepared) {
+            await this.options.writer.prepare();
+            prepared = true;
+          }
+          const written = await this.flushOnce();
+          if (failures > 0) log.info({ target: this.options.writer.target, afterFailures: failures }, 'metrics writes resumed');
+          failures = 0;
+          if (written === (this.options.batchSize ?? 5_000)) waitMs = 0;
+        }
+      } catch (err) {
+        failures += 1;
+        waitMs = Math.min(1_000 * 2 ** Math.min(failures - 1, 10), this.options.maxBackoffMs ?? 30_000);
+        if (err instanceof MetricsWriteError && err.retryAfterMs !== undefined) waitMs = Math.max(waitMs, err.retryAfterMs);
+        const buffered = await this.options.redis.llen(REDIS_KEYS.metricsBuffer).catch(() => undefined);
+        log.warn({ err, target: this.options.writer.target, failures, retryInMs: waitMs, buffered }, 'metrics write failed; points stay buffered in Redis');
+      }
+      if (waitMs > 0) await this.sleep(waitMs);
+    }
+  }
+
+  private async holdLock(): Promise<boolean> {
+    const { redis } = this.options;
+    const ttlMs = this.options.lockTtlMs ?? 30_000;
+    const renewed = await redis.eval(RENEW_IF_OWNER, 1, REDIS_KEYS.metricsFlushLock, this.token, String(ttlMs));
+    if (renewed === 1) return true;
+    return (await redis.set(REDIS_KEYS.metricsFlushLock, this.token, 'PX', ttlMs, 'NX')) === 'OK';
+  }
+
+  /** Writes one batch from the head of the buffer; returns how many lines it took off. */
+  private async flushOnce(): Promise<number> {
+    const { redis, writer, log } = this.options;
+    const batchSize = this.options.batchSize ?? 5_000;
+    const lines = await redis.lrange(REDIS_KEYS.metricsBuffer, 0, batchSize - 1);
+    if (lines.length === 0) return 0;
+    try {
+      await writer.write(lines);
+    } catch (err) {
+      if (!(err instanceof MetricsWriteError) || err.retryable) throw err;
+      // InfluxDB refused the points themselves; resending the same bytes can never succeed.
+      log.error({ err, lines: lines.length, firstLine: lines[0] }, 'InfluxDB rejected a batch of points; dropping it');
+    }
+    await redis.eval(TRIM_IF_OWNER, 2, REDIS_KEYS.metricsBuffer, REDIS_KEYS.metricsFlushLock, this.token, String(lines.length));
+    return lines.length;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+}

@@ -1,0 +1,3 @@
+export * from './types.js';
+export { PROBES, runProbe } from './registry.js';
+export { classifyError } from './classify.js';

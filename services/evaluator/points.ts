@@ -1,0 +1,28 @@
+import { toLine } from '../../libs/metrics/index.js';
+import type { ProbeResult } from '../../libs/queues/index.js';
+import type { CheckStatus } from './state-machine.js';
+
+export const PROBE_MEASUREMENT = 'probe';
+
+/**
+ * One point per probe result, stamped with the probe's scheduled time so a retried job
+ * overwrites its own point. Tags are bounded (check, type, region); anything per-result
+ * (error text, status) is a field, so series cardinality does not grow with failures.
+ */
+export function probePoint(result: ProbeResult, state: CheckStatus): string {
+  return toLine({
+    measurement: PROBE_MEASUREMENT,
+    tags: { check: result.checkId, check_type: result.checkType, region: result.region },
+    fields: {
+      success: result.ok,
+      state,
+      status_code: result.statusCode === undefined ? undefined : { int: result.statusCode },
+      error_class: result.errorClass,
+      connect_ms: result.timings.connectMs,
+      first_byte_ms: result.timings.firstByteMs,
+      total_ms: result.timings.totalMs,
+      start_delay_ms: { int: result.startedAt - result.scheduledAt },
+    },
+    timestampMs: result.scheduledAt,
+  });
+}
