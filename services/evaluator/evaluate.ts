@@ -52,7 +52,8 @@ async function tryCommit(deps: EvaluationDeps, check: CheckConfig, result: Probe
 
     if (outcome.transition) {
       const event = alertEventFor(check, outcome.transition, previous.lastMessage);
-      await deps.alerts.add(event.status, event, { jobId: jobIdOf(event.fingerprint, event.status, event.startsAt) });
+      // Epoch millis, not the ISO text: BullMQ refuses most custom ids that contain ":".
+      await deps.alerts.add(event.status, event, { jobId: jobIdOf(event.fingerprint, event.status, Date.parse(event.startsAt)) });
     }
     const transaction = stateRedis.multi();
     if (!outcome.ignored) transaction.set(key, JSON.stringify(outcome.state));

@@ -7,6 +7,7 @@ import { startEvaluator } from './evaluator.js';
 runService('evaluator', async (log) => {
   const url = redisUrlFrom();
   const [redis, stateRedis, subscriber] = [createRedis(url), createRedis(url), createRedis(url)];
+  for (const connection of [redis, stateRedis, subscriber]) connection.on('error', (err) => log.warn({ err }, 'redis connection error'));
   const snapshot = await loadStartupConfig(redis, log);
   const metrics = metricsWriterFromEnv();
   if (metrics) log.info({ target: metrics.target }, 'writing metrics');
