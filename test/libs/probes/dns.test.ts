@@ -1,0 +1,38 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DnsCheckConfig } from '../../../libs/config/index.js';
+import { dnsProbe } from '../../../libs/probes/dns.js';
+import { startDnsServer, type TestDnsServer } from '../../support/dns-server.js';
+
+describe('dns probe', () => {
+  let server: TestDnsServer;
+  beforeAll(async () => {
+    server = await startDnsServer({ 'shop.test': ['10.1.2.3', '10.1.2.4'] });
+  });
+  afterAll(() => server.close());
+
+  const dnsCheck = (name: string, expect: string[] = []): DnsCheckConfig => ({
+    id: 'resolver', type: 'dns', name, recordType: 'A', server: server.address, expect,
+    intervalMs: 10_000, timeoutMs: 1_000, failureThreshold: 1, successThreshold: 1, labels: {}, regions: ['default'],
+  });
+
+  it('is up when the name resolves and the expected answers are present', async () => {
+    expect(await dnsProbe.run(dnsCheck('shop.test', ['10.1.2.4']))).toMatchObject({ ok: true });
+  });
+
+  it('is down with class assertion when an expected answer is missing, listing what it got', async () => {
+    const outcome = await dnsProbe.run(dnsCheck('shop.test', ['10.9.9.9']));
+    expect(outcome).toMatchObject({ ok: false, errorClass: 'assertion' });
+    expect(outcome.message).toContain('10.1.2.3, 10.1.2.4');
+  });
+
+  it('is down with class dns when the name does not exist', async () => {
+    expect(await dnsProbe.run(dnsCheck('nowhere.test'))).toMatchObject({ ok: false, errorClass: 'dns' });
+  });
+
+  it('is down with class timeout when the resolver does not answer', async () => {
+    const silent = { ...dnsCheck('shop.test'), server: '127.0.0.1:9', timeoutMs: 300 };
+    const outcome = await dnsProbe.run(silent);
+    expect(outcome.ok).toBe(false);
+    expect(['timeout', 'refused']).toContain(outcome.errorClass);
+  });
+});
