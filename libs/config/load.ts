@@ -3,7 +3,8 @@ import { resolve } from 'node:path';
 import { LineCounter, isNode, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { expandEnv } from './env.js';
-import { ConfigError, formatPath, type ConfigProblem } from './errors.js';
+import { closestKey, knownKeys } from './known-keys.js';
+import { ConfigError, formatPath, parsePath, type ConfigProblem } from './errors.js';
 import { rawConfigSchema, show, type RawCheck, type RawConfig } from './schema.js';
 import type { CheckConfig, Config, RouteConfig, WatchConfig, ChannelConfig } from './types.js';
 
@@ -42,7 +43,8 @@ export function parseConfig(text: string, env: NodeJS.ProcessEnv = process.env, 
     throw new ConfigError(source, doc.errors.map((err) => ({
       path: '',
       message: `not valid YAML: ${err.message.split('\n')[0]}`,
-      line: err.linePos?.[0].line,
+      // linePos is only filled in with prettyErrors, which also rewrites the message; the offset is always there.
+      line: lines.linePos(err.pos[0]).line,
     })));
   }
   const problems: ConfigProblem[] = [];
@@ -50,7 +52,7 @@ export function parseConfig(text: string, env: NodeJS.ProcessEnv = process.env, 
   if (problems.length > 0) throw new ConfigError(source, withLines(doc, lines, problems));
 
   const parsed = rawConfigSchema.safeParse(data, { reportInput: true });
-  if (!parsed.success) throw new ConfigError(source, withLines(doc, lines, parsed.error.issues.flatMap(describeIssue)));
+  if (!parsed.success) throw new ConfigError(source, withLines(doc, lines, parsed.error.issues.flatMap((issue) => describeIssue(issue, data))));
 
   const config = applyDefaults(parsed.data);
   const crossProblems = crossCheck(config);
@@ -61,27 +63,32 @@ export function parseConfig(text: string, env: NodeJS.ProcessEnv = process.env, 
 function withLines(doc: Document, lines: LineCounter, problems: ConfigProblem[]): ConfigProblem[] {
   return problems.map((problem) => {
     if (problem.line !== undefined) return problem;
-    const node = doc.getIn(pathSegments(problem.path), true);
-    const offset = isNode(node) ? node.range?.[0] : undefined;
+    const offset = nodeOffset(doc, parsePath(problem.path));
     return offset === undefined ? problem : { ...problem, line: lines.linePos(offset).line };
   });
 }
 
-function pathSegments(path: string): Array<string | number> {
-  const segments: Array<string | number> = [];
-  for (const match of path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) {
-    segments.push(match[2] !== undefined ? Number(match[2]) : match[1]!);
+/**
+ * Where the node at `segments` starts. A missing key ("url is required") or a defaulted value
+ * has no node of its own, so the nearest enclosing node that exists (the check) gives the line.
+ */
+function nodeOffset(doc: Document, segments: Array<string | number>): number | undefined {
+  for (let depth = segments.length; depth >= 0; depth -= 1) {
+    const node = depth === 0 ? doc.contents : doc.getIn(segments.slice(0, depth), true);
+    if (isNode(node) && node.range) return node.range[0];
   }
-  return segments;
+  return undefined;
 }
 
 type Issue = z.core.$ZodIssue & { input?: unknown };
 
-function describeIssue(issue: Issue): ConfigProblem[] {
+function describeIssue(issue: Issue, data: unknown): ConfigProblem[] {
   const path = formatPath(issue.path);
   switch (issue.code) {
-    case 'unrecognized_keys':
-      return issue.keys.map((key) => ({ path: formatPath([...issue.path, key]), message: 'unknown key' }));
+    case 'unrecognized_keys': {
+      const known = knownKeys(rawConfigSchema, issue.path, data);
+      return issue.keys.map((key) => ({ path: formatPath([...issue.path, key]), message: unknownKeyMessage(key, known) }));
+    }
     case 'invalid_type':
       if (issue.input === undefined) return [{ path, message: `is required (expected ${article(issue.expected)})` }];
       return [{ path, message: `expected ${article(issue.expected)}, got ${show(issue.input)}` }];
@@ -92,7 +99,7 @@ function describeIssue(issue: Issue): ConfigProblem[] {
         const given = issue.input !== null && typeof issue.input === 'object' ? (issue.input as Record<string, unknown>)[issue.discriminator] : issue.input;
         return [{ path, message: `${issue.message}, got ${show(given)}` }];
       }
-      return [{ path, message: issue.message }];
+      return [{ path, message: describeUnion(issue) }];
     case 'invalid_key':
       return [{ path, message: issue.issues[0]?.message ?? issue.message }];
     case 'too_small':
@@ -106,12 +113,31 @@ function describeIssue(issue: Issue): ConfigProblem[] {
   }
 }
 
+/** Names the key a typo was probably meant to be, or else every key that fits there. */
+function unknownKeyMessage(key: string, known: string[]): string {
+  const guess = closestKey(key, known);
+  if (guess !== undefined) return `unknown key, did you mean "${guess}"?`;
+  return known.length > 0 ? `unknown key, expected one of: ${known.join(', ')}` : 'unknown key';
+}
+
 function article(expected: string): string {
   const names: Record<string, string> = {
     string: 'a string', number: 'a number', int: 'a whole number', boolean: 'true or false',
-    object: 'a mapping', array: 'a list', record: 'a mapping',
+    object: 'a mapping', array: 'a list', record: 'a mapping', null: 'null',
   };
   return names[expected] ?? expected;
+}
+
+/** A union of scalar types (label values, JSON expectations) fails as "expected a string, a number or true or false". */
+function describeUnion(issue: Extract<Issue, { code: 'invalid_union' }>): string {
+  const expected = issue.errors.map((branch) => {
+    const only = branch.length === 1 ? branch[0] : undefined;
+    return only?.code === 'invalid_type' && only.path.length === 0 ? article(only.expected) : undefined;
+  });
+  if (expected.length === 0 || expected.some((name) => name === undefined)) return issue.message;
+  const names = expected as string[];
+  const list = names.length === 1 ? names[0]! : `${names.slice(0, -1).join(', ')} or ${names.at(-1)!}`;
+  return `expected ${list}, got ${show(issue.input)}`;
 }
 
 function applyDefaults(raw: RawConfig): Config {

@@ -40,6 +40,11 @@ const pattern = z.string().superRefine((source, ctx) => {
   }
 });
 
+/** URL parsing silently drops newlines and tabs; a URL with white space is a mistake, so it is refused. */
+const httpUrl = z.string()
+  .regex(/^\S+$/, { error: (issue) => `expected a URL without spaces or line breaks, got ${show(issue.input)}` })
+  .pipe(z.url({ protocol: /^https?$/, error: (issue) => `expected an http:// or https:// URL, got ${show(issue.input)}` }));
+
 const checkCommon = {
   id,
   description: z.string().optional(),
@@ -66,7 +71,7 @@ const jsonPath = z.string().regex(/^\$(\.[A-Za-z_$][\w$-]*|\[\d+\])*$/, {
 const httpCheck = z.strictObject({
   ...checkCommon,
   type: z.literal('http'),
-  url: z.url({ protocol: /^https?$/, error: (issue) => `expected an http:// or https:// URL, got ${show(issue.input)}` }),
+  url: httpUrl,
   method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']).optional(),
   headers: stringMap.optional(),
   body: z.string().optional(),
@@ -117,7 +122,7 @@ export const CHANNEL_TYPES = ['webhook'] as const;
 const webhookChannel = z.strictObject({
   id,
   type: z.literal('webhook'),
-  url: z.url({ protocol: /^https?$/, error: (issue) => `expected an http:// or https:// URL, got ${show(issue.input)}` }),
+  url: httpUrl,
   headers: stringMap.optional(),
   timeout: duration.optional(),
 });

@@ -1,0 +1,249 @@
+/**
+ * `npm run queues` against real queues on a private Redis database: jobs really fail in a
+ * real Worker, so counts, failed listings and retries are BullMQ's own, not mocks.
+ */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TcpCheckConfig } from '../../libs/config/index.js';
+import { createQueue, createRedis, createWorker, type AlertEvent, type ProbeJob } from '../../libs/queues/index.js';
+import { execute, parseCommand, UsageError } from '../../scripts/queues/cli.js';
+import { failedJobs, queueStats, retryFailed, type QueueStats } from '../../scripts/queues/commands.js';
+import { discoverQueues } from '../../scripts/queues/discover.js';
+import { formatFailed, formatRetry, formatStats, table } from '../../scripts/queues/format.js';
+import { eventually, isolatedRedisUrl } from '../support/infra.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const REASON = 'target exploded';
+
+function probe(checkId: string): ProbeJob {
+  const check: TcpCheckConfig = {
+    id: checkId, type: 'tcp', host: '127.0.0.1', port: 1, intervalMs: 30_000, timeoutMs: 5_000,
+    failureThreshold: 3, successThreshold: 1, labels: {}, regions: ['eu'],
+  };
+  return { region: 'eu', specHash: 'test', check };
+}
+
+const ALERT: AlertEvent = { fingerprint: 'f', status: 'firing', labels: {}, annotations: {}, startsAt: new Date(0).toISOString() };
+
+let redisUrl: string;
+/** Producers and the worker use service connections; the commands use a fail-fast CLI one, as in the script. */
+let producer: Redis;
+let cli: Redis;
+let probesEu: Queue<ProbeJob>;
+
+const statsOf = async (name: string): Promise<QueueStats | undefined> => (await queueStats(cli, [name]))[0];
+
+beforeAll(async () => {
+  redisUrl = await isolatedRedisUrl();
+  producer = createRedis(redisUrl);
+  cli = createRedis(redisUrl, 'cli');
+
+  // probes-eu: 3 jobs that fail every attempt, 2 that succeed, 1 delayed for an hour.
+  probesEu = createQueue('probes', producer, 'eu');
+  await probesEu.addBulk(['bad-1', 'bad-2', 'bad-3', 'good-1', 'good-2'].map((id) => ({ name: 'probe', data: probe(id) })));
+  await probesEu.add('probe', probe('later'), { delay: 3_600_000 });
+
+  // probes-us exists but is empty; alerts has one job scheduler and nothing consuming it.
+  const probesUs = createQueue('probes', producer, 'us');
+  await probesUs.waitUntilReady();
+  const alerts = createQueue('alerts', producer);
+  await alerts.upsertJobScheduler('heartbeat', { every: 3_600_000 }, { name: 'heartbeat', data: ALERT });
+
+  const worker = createWorker('probes', producer, async (data) => {
+    if (data.check.id.startsWith('bad')) throw new Error(REASON);
+  }, { region: 'eu', backoffBaseMs: 10 });
+  worker.on('error', () => {});
+  await eventually('3 failed and 2 completed probes', async () => {
+    const counts = await probesEu.getJobCounts('failed', 'completed');
+    return counts.failed === 3 && counts.completed === 2;
+  });
+  // Stopped, so that retried jobs stay in waiting where the tests can see them.
+  await worker.close();
+  await Promise.all([probesUs.close(), alerts.close()]);
+});
+
+afterAll(async () => {
+  await probesEu?.close();
+  producer?.disconnect();
+  cli?.disconnect();
+});
+
+describe('discovering queues', () => {
+  it('finds every probes-<region> queue in Redis, then the fixed queues in pipeline order', async () => {
+    expect(await discoverQueues(cli)).toEqual(['probes-eu', 'probes-us', 'results', 'alerts', 'deliveries']);
+  });
+});
+
+describe('stats', () => {
+  it('counts the jobs of a queue in each state', async () => {
+    expect(await statsOf('probes-eu')).toEqual({
+      name: 'probes-eu', waiting: 0, active: 0, delayed: 1, completed: 2, failed: 3, schedulers: 0, paused: false,
+    });
+  });
+
+  it('counts job schedulers', async () => {
+    expect(await statsOf('alerts')).toMatchObject({ schedulers: 1, failed: 0 });
+  });
+
+  it('shows a fixed queue that has never been used as empty, without creating it', async () => {
+    expect(await statsOf('results')).toMatchObject({ waiting: 0, active: 0, delayed: 0, completed: 0, failed: 0, schedulers: 0 });
+    expect(await cli.keys('vigilq:results:*')).toEqual([]);
+  });
+
+  it('prints a table with one row per queue', async () => {
+    const lines = (await execute(parseCommand(['stats']), cli)).trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^QUEUE\s+WAITING\s+ACTIVE\s+DELAYED\s+COMPLETED\s+FAILED\s+SCHEDULERS$/);
+    expect(lines.slice(1).map((line) => line.split(/\s+/))).toContainEqual(['probes-eu', '0', '0', '1', '2', '3', '0']);
+    expect(lines).toHaveLength(6);
+  });
+
+  it('prints JSON with --json', async () => {
+    const output = JSON.parse(await execute(parseCommand(['stats', '--json']), cli)) as { queues: QueueStats[] };
+    expect(output.queues.map((queue) => queue.name)).toEqual(['probes-eu', 'probes-us', 'results', 'alerts', 'deliveries']);
+    expect(output.queues[0]).toMatchObject({ name: 'probes-eu', failed: 3, completed: 2, delayed: 1 });
+  });
+});
+
+describe('failed', () => {
+  it('lists failed jobs with id, attempts, reason and finish time', async () => {
+    const listing = await failedJobs(cli, 'probes-eu', 20);
+    expect(listing.total).toBe(3);
+    expect(listing.jobs).toHaveLength(3);
+    for (const job of listing.jobs) {
+      expect(job).toMatchObject({ id: expect.any(String), name: 'probe', attempts: 2, maxAttempts: 2, failedReason: REASON });
+      expect(job.finishedOn).toBeGreaterThan(Date.now() - 60_000);
+    }
+  });
+
+  it('stops at --limit, keeping the total', async () => {
+    const listing = JSON.parse(await execute(parseCommand(['failed', 'probes-eu', '--limit', '2', '--json']), cli)) as { total: number; jobs: unknown[] };
+    expect(listing).toMatchObject({ queue: 'probes-eu', total: 3 });
+    expect(listing.jobs).toHaveLength(2);
+  });
+
+  it('prints a table saying how many are shown', async () => {
+    const text = await execute(parseCommand(['failed', 'probes-eu', '--limit', '2']), cli);
+    const lines = text.trimEnd().split('\n');
+    expect(lines[0]).toBe('probes-eu: 3 failed (newest 2 shown)');
+    expect(lines[1]).toMatch(/^ID\s+ATTEMPTS\s+FINISHED\s+REASON$/);
+    expect(lines[2]).toMatch(new RegExp(`\\s2/2\\s+\\d{4}-\\d\\d-\\d\\dT\\S+Z\\s+${REASON}$`));
+  });
+
+  it('says so when a queue has no failed jobs', async () => {
+    expect(await execute(parseCommand(['failed', 'deliveries']), cli)).toBe('deliveries: no failed jobs\n');
+  });
+
+  it('rejects a queue that does not exist, naming the known ones', async () => {
+    await expect(execute(parseCommand(['failed', 'probes-mars']), cli)).rejects.toThrow(UsageError);
+    await expect(execute(parseCommand(['failed', 'probes-mars']), cli)).rejects.toThrow(/unknown queue "probes-mars" \(known: probes-eu, probes-us, results/);
+  });
+});
+
+describe('the CLI', () => {
+  function queuesCli(args: string[], url: string): { status: number | null; stdout: string; stderr: string } {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/queues.ts', ...args], {
+      cwd: ROOT, encoding: 'utf8', env: { PATH: process.env.PATH, REDIS_URL: url }, timeout: 20_000,
+    });
+    return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+  }
+
+  it('prints the stats table and exits 0', () => {
+    const run = queuesCli(['stats'], redisUrl);
+    expect(run).toMatchObject({ status: 0, stderr: '' });
+    expect(run.stdout).toMatch(/^QUEUE\s+WAITING/);
+    expect(run.stdout).toMatch(/^probes-eu\s+0\s+0\s+1\s+2\s+3\s+0$/m);
+  });
+
+  it('prints JSON with --json', () => {
+    const run = queuesCli(['failed', 'probes-eu', '--json'], redisUrl);
+    expect(run.status).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ queue: 'probes-eu', total: 3 });
+  });
+
+  it.each([
+    [['frobnicate'], /unknown command "frobnicate"/],
+    [['failed', 'nowhere'], /unknown queue "nowhere"/],
+  ])('exits 2 with usage for %j', (args, message) => {
+    const run = queuesCli(args, redisUrl);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(message);
+    expect(run.stderr).toContain('usage: npm run queues');
+  });
+
+  it('exits 1 quickly when Redis cannot be reached', () => {
+    const started = Date.now();
+    const run = queuesCli(['stats'], 'redis://127.0.0.1:1');
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/cannot reach Redis at redis:\/\/127\.0\.0\.1:1.*ECONNREFUSED/);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+});
+
+// Last: retrying changes the state the tests above look at.
+describe('retry', () => {
+  it('moves every failed job back to waiting and says how many', async () => {
+    expect(await retryFailed(cli, 'probes-eu')).toEqual({ queue: 'probes-eu', retried: 3 });
+    expect(await statsOf('probes-eu')).toMatchObject({ waiting: 3, failed: 0, completed: 2, delayed: 1 });
+  });
+
+  it('retries nothing the second time', async () => {
+    expect(JSON.parse(await execute(parseCommand(['retry', 'probes-eu', '--json']), cli))).toEqual({ queue: 'probes-eu', retried: 0 });
+  });
+
+  it('prints a sentence in text mode', async () => {
+    expect(await execute(parseCommand(['retry', 'alerts']), cli)).toBe('alerts: moved 0 failed jobs back to waiting\n');
+  });
+});
+
+describe('parsing the command line', () => {
+  it.each([
+    [['stats'], { name: 'stats', json: false }],
+    [['stats', '--json'], { name: 'stats', json: true }],
+    [['failed', 'results'], { name: 'failed', queue: 'results', limit: 20, json: false }],
+    [['failed', 'results', '--limit', '5', '--json'], { name: 'failed', queue: 'results', limit: 5, json: true }],
+    [['retry', 'deliveries'], { name: 'retry', queue: 'deliveries', json: false }],
+    [['--help'], { name: 'help' }],
+  ])('reads %j', (argv, command) => {
+    expect(parseCommand(argv)).toEqual(command);
+  });
+
+  it.each([
+    [[], /missing command/],
+    [['purge', 'results'], /unknown command "purge"/],
+    [['stats', 'results'], /takes no arguments/],
+    [['failed'], /needs a queue name/],
+    [['retry', 'a', 'b'], /takes one queue name/],
+    [['failed', 'results', '--limit', '0'], /positive whole number/],
+    [['failed', 'results', '--limit', 'ten'], /positive whole number/],
+    [['retry', 'results', '--limit', '5'], /--limit only applies to "failed"/],
+    [['stats', '--verbose'], /verbose/],
+  ])('rejects %j', (argv, message) => {
+    expect(() => parseCommand(argv)).toThrow(UsageError);
+    expect(() => parseCommand(argv)).toThrow(message);
+  });
+});
+
+describe('formatting', () => {
+  it('pads columns and right-aligns numbers', () => {
+    expect(table(['NAME', 'N'], [['a', 5], ['long-name', 123]])).toBe('NAME         N\na            5\nlong-name  123');
+  });
+
+  it('marks a paused queue', () => {
+    const stats = { name: 'results', waiting: 1, active: 0, delayed: 0, completed: 0, failed: 0, schedulers: 0, paused: true };
+    expect(formatStats([stats])).toContain('results (paused)');
+  });
+
+  it('shortens a long or multi-line failure reason to its first line', () => {
+    const job = { id: '1', name: 'probe', attempts: 1, maxAttempts: 1, failedReason: `${'x'.repeat(300)}\nstack`, finishedOn: 0 };
+    const row = formatFailed({ queue: 'results', total: 1, jobs: [job] }).trimEnd().split('\n')[2]!;
+    expect(row).toMatch(/x…$/);
+    expect(row).not.toContain('stack');
+  });
+
+  it('says "job" for one', () => {
+    expect(formatRetry({ queue: 'results', retried: 1 })).toBe('results: moved 1 failed job back to waiting\n');
+  });
+});
