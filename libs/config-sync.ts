@@ -22,22 +22,39 @@ export function shaOf(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 16);
 }
 
-/** Start-up: the file when this host has one, otherwise the last one the watcher accepted. */
+/**
+ * Start-up: the file when this host has one, otherwise the last one the watcher accepted.
+ * A file made invalid by an edit does not stop a restarting service: it starts on the last
+ * accepted configuration, as the services still running do.
+ */
 export async function loadStartupConfig(redis: Redis, log: Logger, env: NodeJS.ProcessEnv = process.env, argv = process.argv): Promise<ConfigSnapshot> {
   const path = configPathFrom(argv, env);
   if (existsSync(path)) {
     const text = readFileSync(path, 'utf8');
-    const config = parseConfig(text, env, path);
-    log.info({ path, checks: config.checks.length, watches: config.watches.length, channels: config.channels.length }, 'configuration loaded from file');
-    return { config, sha: shaOf(text), source: path };
+    try {
+      const config = parseConfig(text, env, path);
+      log.info({ path, checks: config.checks.length, watches: config.watches.length, channels: config.channels.length }, 'configuration loaded from file');
+      return { config, sha: shaOf(text), source: path };
+    } catch (err) {
+      const published = err instanceof ConfigError ? await loadPublished(redis, env) : undefined;
+      if (!published) throw err;
+      log.error({ err, path }, 'configuration file is invalid; starting on the last accepted configuration');
+      return published;
+    }
   }
-  const stored = await redis.hgetall(REDIS_KEYS.config);
-  if (stored.text === undefined) {
+  const published = await loadPublished(redis, env);
+  if (!published) {
     throw new ConfigError(path, [{ path: '', message: 'no such file, and no configuration has been published to Redis yet (is the watcher running?)' }]);
   }
-  const config = parseConfig(stored.text, env, stored.source ?? 'redis');
-  log.info({ source: stored.source, sha: stored.sha }, 'configuration loaded from Redis');
-  return { config, sha: stored.sha ?? shaOf(stored.text), source: stored.source ?? 'redis' };
+  log.info({ source: published.source, sha: published.sha }, 'configuration loaded from Redis');
+  return published;
+}
+
+async function loadPublished(redis: Redis, env: NodeJS.ProcessEnv): Promise<ConfigSnapshot | undefined> {
+  const stored = await redis.hgetall(REDIS_KEYS.config);
+  if (stored.text === undefined) return undefined;
+  const source = stored.source ?? 'redis';
+  return { config: parseConfig(stored.text, env, source), sha: stored.sha ?? shaOf(stored.text), source };
 }
 
 export async function publishConfig(redis: Redis, text: string, source: string): Promise<string> {
