@@ -18,6 +18,11 @@ export interface ServerOptions {
   extraArgs?: string[];
   /** Where the server's own output goes; ignored when absent. */
   onOutput?: (line: string) => void;
+  /**
+   * Start the server in its own process group, so a Ctrl-C in the terminal does not reach it
+   * and whoever started it decides when it stops (npm start stops it after the services).
+   */
+  detached?: boolean;
 }
 
 function pipeLines(child: ChildProcess, onOutput?: (line: string) => void): void {
@@ -60,7 +65,7 @@ export async function startRedis(options: ServerOptions): Promise<LocalServer> {
     '--appendonly', 'yes', '--maxmemory-policy', 'noeviction', '--save', '',
     '--protected-mode', 'yes', '--daemonize', 'no',
     ...(options.extraArgs ?? []),
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  ], { stdio: ['ignore', 'pipe', 'pipe'], detached: options.detached ?? false });
   pipeLines(child, options.onOutput);
   const ready = waitFor('redis-server', () => pingRedis(port));
   await Promise.race([ready, exitedEarly(child, 'redis-server')]);
@@ -101,7 +106,11 @@ export async function startInfluxd(options: ServerOptions): Promise<LocalServer>
     '[logging]', '  level = "warn"', '  suppress-logo = true',
     '',
   ].join('\n'));
-  const child = spawn('influxd', ['run', '-config', configPath], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, INFLUXDB_REPORTING_DISABLED: 'true' } });
+  const child = spawn('influxd', ['run', '-config', configPath], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, INFLUXDB_REPORTING_DISABLED: 'true' },
+    detached: options.detached ?? false,
+  });
   pipeLines(child, options.onOutput);
   const url = `http://127.0.0.1:${port}`;
   const ready = waitFor('influxd', async () => (await fetch(`${url}/ping`)).status === 204, 30_000);

@@ -1,0 +1,31 @@
+# One image for every Vigil service. Pick the service with SERVICE:
+#   docker run -e SERVICE=evaluator -e REDIS_URL=redis://redis:6379 … vigil
+# docker-compose.yml builds it once and runs each service (and the demo server) from it.
+FROM node:20-bookworm-slim
+
+ENV NODE_ENV=production \
+    VIGIL_CONFIG=/etc/vigil/vigil.yaml \
+    LOG_LEVEL=info
+
+WORKDIR /app
+
+# Dependencies first, so code changes do not reinstall them. tsx is a runtime dependency
+# (services run from TypeScript source), so --omit=dev keeps everything the services need.
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund --loglevel=error \
+ && npm cache clean --force
+
+COPY tsconfig.json ./
+COPY libs ./libs
+COPY services ./services
+COPY scripts ./scripts
+COPY examples ./examples
+
+# A default configuration; mount your own over /etc/vigil/vigil.yaml (read-only is fine).
+RUN mkdir -p /etc/vigil && cp examples/vigil.yaml /etc/vigil/vigil.yaml
+
+# The node image's unprivileged user.
+USER node
+
+# exec: node becomes PID 1 and gets SIGTERM itself; runService lets active jobs finish.
+CMD ["sh", "-c", "case \"$SERVICE\" in scheduler|probe-worker|watcher|evaluator|notifier) exec node --import tsx services/$SERVICE/main.ts ;; *) echo \"set SERVICE to one of: scheduler probe-worker watcher evaluator notifier (got '$SERVICE')\" >&2; exit 2 ;; esac"]
