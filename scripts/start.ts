@@ -198,7 +198,7 @@ async function shutdown(reason: string, exitCode: number): Promise<void> {
 }
 
 /**
- * Under `npm start` one Ctrl-C arrives twice: from the terminal and relayed by the tsx CLI.
+ * Under some wrappers one Ctrl-C arrives twice: from the terminal and relayed by the wrapper.
  * A repeat this soon is that echo, not the user asking to kill everything.
  */
 const ECHO_WINDOW_MS = 750;
@@ -218,6 +218,15 @@ function onSignal(signal: NodeJS.Signals): void {
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
 process.on('SIGHUP', onSignal);
+
+/**
+ * `kill <npm's pid>` stops npm without passing the signal on, which would orphan the whole
+ * stack; losing our parent is treated as being asked to stop.
+ */
+const parentPid = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parentPid && !shuttingDown) void shutdown('parent process exited', 0);
+}, 1_000).unref();
 
 startup = startUp();
 startup.catch((err: unknown) => {
