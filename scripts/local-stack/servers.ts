@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import { forEachLine } from './lines.js';
 import { freePort, waitFor } from './ports.js';
 
 /** A server process the local stack or the test harness started, with how to reach and stop it. */
@@ -28,12 +29,8 @@ export interface ServerOptions {
 function pipeLines(child: ChildProcess, onOutput?: (line: string) => void): void {
   if (!onOutput) return;
   for (const stream of [child.stdout, child.stderr]) {
-    let pending = '';
-    stream?.on('data', (chunk: Buffer) => {
-      pending += chunk.toString();
-      const lines = pending.split('\n');
-      pending = lines.pop() ?? '';
-      for (const line of lines) if (line.trim() !== '') onOutput(line);
+    if (stream) forEachLine(stream, (line) => {
+      if (line.trim() !== '') onOutput(line);
     });
   }
 }

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { forEachLine } from '../local-stack/lines.js';
 
 /**
  * Runs a fixed set of processes: spawns each, tags its output lines with its name, restarts
@@ -165,19 +166,7 @@ export class Supervisor {
 
   private pipe(name: string, child: ChildProcess): void {
     for (const [stream, label] of [[child.stdout, 'stdout'], [child.stderr, 'stderr']] as const) {
-      if (!stream) continue;
-      let pending = '';
-      stream.setEncoding('utf8');
-      stream.on('data', (chunk: string) => {
-        pending += chunk;
-        const lines = pending.split('\n');
-        pending = lines.pop() ?? '';
-        for (const line of lines) this.emitLine(name, line, label);
-      });
-      stream.on('end', () => {
-        if (pending !== '') this.emitLine(name, pending, label);
-        pending = '';
-      });
+      if (stream) forEachLine(stream, (line) => this.emitLine(name, line, label));
     }
   }
 

@@ -7,6 +7,7 @@ import { freePort } from '../../scripts/local-stack/ports.js';
 import { childEnv, redisHostPort, type InfraPlan } from '../../scripts/start/infra.js';
 import { BUNDLED_CONFIG, parseStartOptions } from '../../scripts/start/options.js';
 import { eventually } from '../support/infra.js';
+import { forEachLine } from '../../scripts/local-stack/lines.js';
 
 /**
  * The real first command: `npm start` with a small configuration, its own redis-server,
@@ -30,16 +31,7 @@ function startVigil(cwd: string, args: string[], env: NodeJS.ProcessEnv): Starte
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];
-  for (const stream of [child.stdout!, child.stderr!]) {
-    let pending = '';
-    stream.setEncoding('utf8');
-    stream.on('data', (chunk: string) => {
-      pending += chunk;
-      const lines = pending.split('\n');
-      pending = lines.pop() ?? '';
-      output.push(...lines);
-    });
-  }
+  for (const stream of [child.stdout!, child.stderr!]) forEachLine(stream, (line) => output.push(line));
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolveExit) => {
     child.once('exit', (code, signal) => resolveExit({ code, signal }));
   });

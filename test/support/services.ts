@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
+import { forEachLine } from '../../scripts/local-stack/lines.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -18,9 +19,7 @@ export function spawnService(name: string, env: NodeJS.ProcessEnv): ServiceProce
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];
-  const collect = (chunk: Buffer) => output.push(...chunk.toString().split('\n').filter(Boolean));
-  child.stdout?.on('data', collect);
-  child.stderr?.on('data', collect);
+  for (const stream of [child.stdout, child.stderr]) if (stream) forEachLine(stream, (line) => output.push(line));
   const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
   return {
     name,
