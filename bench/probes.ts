@@ -1,0 +1,157 @@
+/**
+ * `npm run bench:probes`: the whole stack on this machine (its own redis-server, influxd,
+ * a local target server, scheduler, probe-workers, evaluator) with N http checks against
+ * distinct URLs, run for a fixed time, then the figures: sustained probes/s end to end
+ * (scheduled → probed → evaluated → point in InfluxDB), probe-start drift, CPU seconds per
+ * 1,000 probes per process, Redis memory per check, and the bare-undici ceiling.
+ *
+ *   npm run bench:probes -- --checks 5000 --interval 10s --duration 60s --workers 2
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
+import { parseDuration } from '../libs/config/index.js';
+import { InfluxV1Writer } from '../libs/metrics/index.js';
+import { forEachLine } from '../scripts/local-stack/lines.js';
+import { startInfluxd, startRedis } from '../scripts/local-stack/servers.js';
+import { bareRequestRate } from './ceiling.js';
+import { cpuSeconds } from './proc-stats.js';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const TSX = resolve(ROOT, 'node_modules/tsx/dist/loader.mjs');
+
+const { values: args } = parseArgs({
+  options: {
+    checks: { type: 'string', default: '2000' },
+    interval: { type: 'string', default: '10s' },
+    duration: { type: 'string', default: '30s' },
+    warmup: { type: 'string', default: '15s' },
+    workers: { type: 'string', default: '1' },
+    concurrency: { type: 'string', default: '200' },
+    evaluators: { type: 'string', default: '1' },
+    'ceiling-duration': { type: 'string', default: '5s' },
+  },
+});
+
+const checks = Number(args.checks);
+const intervalMs = parseDuration(args.interval)!;
+const durationMs = parseDuration(args.duration)!;
+const warmupMs = parseDuration(args.warmup)!;
+const workers = Number(args.workers);
+const evaluators = Number(args.evaluators);
+
+interface Proc {
+  name: string;
+  pid: number;
+  child?: ChildProcess;
+}
+
+const say = (line: string) => process.stdout.write(`${line}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function spawnNode(name: string, script: string, env: NodeJS.ProcessEnv): Proc & { child: ChildProcess; firstLine: Promise<string> } {
+  const child = spawn(process.execPath, ['--import', TSX, resolve(ROOT, script)], {
+    cwd: ROOT,
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let resolveFirst: (line: string) => void = () => undefined;
+  const firstLine = new Promise<string>((r) => { resolveFirst = r; });
+  for (const stream of [child.stdout!, child.stderr!]) {
+    forEachLine(stream, (line) => {
+      resolveFirst(line);
+      if (/"level":(40|50|60)/.test(line) && !line.includes('probe dropped')) process.stderr.write(`[${name}] ${line.slice(0, 300)}\n`);
+    });
+  }
+  return { name, pid: child.pid!, child, firstLine };
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-'));
+  const procs: Proc[] = [];
+  const stopAll: Array<() => Promise<void>> = [];
+  try {
+    const redis = await startRedis({ dataDir: join(dir, 'redis') });
+    stopAll.push(() => redis.stop());
+    const influxd = await startInfluxd({ dataDir: join(dir, 'influxdb') });
+    stopAll.push(() => influxd.stop());
+    procs.push({ name: 'redis-server', pid: redis.process.pid! }, { name: 'influxd', pid: influxd.process.pid! });
+
+    const target = spawnNode('target', 'bench/target-server.ts', {});
+    stopAll.push(async () => { target.child.kill('SIGTERM'); });
+    const targetUrl = `http://127.0.0.1:${JSON.parse(await target.firstLine).port}`;
+    procs.push(target);
+
+    say(`ceiling: bare undici, fresh connection per request, 50 in flight, ${args['ceiling-duration']} ...`);
+    const ceiling = await bareRequestRate(targetUrl, parseDuration(args['ceiling-duration'])!, 50);
+
+    const configPath = join(dir, 'vigil.yaml');
+    const lines = ['checks:'];
+    for (let i = 0; i < checks; i++) lines.push(`  - { id: c${i}, type: http, url: "${targetUrl}/c/${i}", interval: ${args.interval}, timeout: 2s }`);
+    writeFileSync(configPath, `${lines.join('\n')}\n`);
+
+    const admin = new Redis(redis.url);
+    const memoryEmpty = Number((await admin.info('memory')).match(/used_memory:(\d+)/)![1]);
+    const env = { REDIS_URL: redis.url, INFLUX_URL: influxd.url, INFLUX_VERSION: '1', INFLUX_DATABASE: 'bench', VIGIL_CONFIG: configPath, PROBE_CONCURRENCY: args.concurrency };
+    for (let i = 1; i <= evaluators; i++) procs.push(spawnNode(`evaluator-${i}`, 'services/evaluator/main.ts', env));
+    for (let i = 1; i <= workers; i++) procs.push(spawnNode(`probe-worker-${i}`, 'services/probe-worker/main.ts', env));
+    procs.push(spawnNode('scheduler', 'services/scheduler/main.ts', env));
+    stopAll.unshift(async () => {
+      for (const proc of procs) if (proc.child) proc.child.kill('SIGTERM');
+      await sleep(2_000);
+    });
+
+    say(`stack: ${checks} checks every ${args.interval} (${(checks / (intervalMs / 1_000)).toFixed(0)} probes/s due), ${workers} probe-worker(s) x ${args.concurrency}, ${evaluators} evaluator(s); warm-up ${args.warmup}, measuring ${args.duration}`);
+    await sleep(warmupMs);
+
+    const windowStart = Date.now();
+    const cpuStart = procs.map((proc) => cpuSeconds(proc.pid));
+    await sleep(durationMs);
+    const windowEnd = Date.now();
+    const cpuEnd = procs.map((proc) => cpuSeconds(proc.pid));
+    const memoryEnd = Number((await admin.info('memory')).match(/used_memory:(\d+)/)![1]);
+
+    // Points are stamped with their scheduled time; give the pipeline time to drain the window.
+    await sleep(Math.min(intervalMs, 10_000) + 3_000);
+    const influx = new InfluxV1Writer({ url: influxd.url, database: 'bench' });
+    const where = `time >= ${windowStart}ms AND time < ${windowEnd}ms`;
+    const count = await scalar(influx, `SELECT count(success) FROM probe WHERE ${where}`);
+    const p50 = await scalar(influx, `SELECT percentile(start_delay_ms, 50) FROM probe WHERE ${where}`);
+    const p99 = await scalar(influx, `SELECT percentile(start_delay_ms, 99) FROM probe WHERE ${where}`);
+    const failed = await scalar(influx, `SELECT count(success) FROM probe WHERE ${where} AND success = false`);
+    await admin.quit();
+
+    const seconds = (windowEnd - windowStart) / 1_000;
+    const rate = count / seconds;
+    say('');
+    say(`due                 ${(checks / (intervalMs / 1_000)).toFixed(0)} probes/s`);
+    say(`sustained           ${rate.toFixed(0)} probes/s end to end (${count} points in ${seconds.toFixed(1)} s; ${failed} failed probes)`);
+    say(`start drift         p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms`);
+    say(`redis memory        ${((memoryEnd - memoryEmpty) / checks / 1024).toFixed(2)} KB per check`);
+    say(`ceiling             ${ceiling.toFixed(0)} requests/s (bare undici, fresh connection each)`);
+    say('cpu seconds per 1,000 probes:');
+    let total = 0;
+    procs.forEach((proc, i) => {
+      const used = cpuEnd[i]! - cpuStart[i]!;
+      total += used;
+      say(`  ${proc.name.padEnd(16)} ${((used / count) * 1_000).toFixed(3)}`);
+    });
+    say(`  ${'all'.padEnd(16)} ${((total / count) * 1_000).toFixed(3)}   (${((total / seconds) * 100).toFixed(0)}% of one core)`);
+  } finally {
+    for (const stop of stopAll) await stop().catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function scalar(influx: InfluxV1Writer, q: string): Promise<number> {
+  const answer = await influx.query(q) as { results: Array<{ series?: Array<{ values: number[][] }> }> };
+  return Number(answer.results[0]?.series?.[0]?.values[0]?.[1] ?? 0);
+}
+
+main().then(() => process.exit(0), (err: unknown) => {
+  process.stderr.write(`bench failed: ${(err as Error).stack}\n`);
+  process.exit(1);
+});
