@@ -73,7 +73,8 @@ export async function publishConfig(redis: Redis, text: string, source: string):
 export async function followConfigChanges(subscriber: Redis, reader: Redis, log: Logger, currentSha: string, onChange: (snapshot: ConfigSnapshot) => Promise<void> | void, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   let appliedSha = currentSha;
   let queue = Promise.resolve();
-  subscriber.on('message', (_channel: string, sha: string) => {
+  subscriber.on('message', (channel: string, sha: string) => {
+    if (channel !== REDIS_KEYS.configChanged) return;
     queue = queue.then(async () => {
       if (sha === appliedSha) return;
       const stored = await reader.hgetall(REDIS_KEYS.config);

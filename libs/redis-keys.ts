@@ -9,6 +9,14 @@ export const REDIS_KEYS = {
   configChanged: 'vigil:config:changed',
   /** Set of every region the scheduler has made probe queues for (so it can empty retired ones). */
   regions: 'vigil:regions',
+  /** Hash check id → JSON CheckConfig: the check registry probe workers read (libs/check-registry.ts). */
+  checks: 'vigil:checks',
+  /** String: sha of the whole registry, so the scheduler rewrites it only when it changed or was lost. */
+  checksSha: 'vigil:checks:sha',
+  /** Set of check ids whose state is pending or down: they are probed at their retryInterval. */
+  failing: 'vigil:failing',
+  /** Pub/sub channel: the failing set changed (the scheduler re-plans cadences). */
+  failingChanged: 'vigil:failing:changed',
   /** String (JSON CheckState): the evaluator's state machine per check. */
   checkState: (checkId: string) => `vigil:check-state:${checkId}`,
   /** List of InfluxDB line-protocol strings waiting to be written. */

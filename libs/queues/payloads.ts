@@ -7,19 +7,46 @@ import type { CheckConfig } from '../config/index.js';
  * loudly instead of corrupting state.
  */
 
-/** probes-<region>: one probe of one check. The scheduled time is in the job id (see scheduledAtOf). */
-export interface ProbeJob {
+/**
+ * probes-<region>: every check of one region and cadence that is due in one slot of time
+ * (one job per slot, not per probe: a Redis round trip is the dominant cost of a probe).
+ * The due time is in the job id (see scheduledAtOf). Workers look the checks up by id in
+ * the check registry (libs/check-registry.ts); specHash tells them when their copy is stale.
+ */
+export interface ProbeSlotJob {
   region: string;
-  /** sha of the check's definition, so a worker can tell a stale template after a config change. */
-  specHash: string;
-  check: CheckConfig;
+  /** The cadence this slot belongs to: a check's interval, or its retryInterval while failing. */
+  intervalMs: number;
+  /**
+   * The job is due this long before the slot starts, so a worker holds it before its first
+   * probe is due and queue pick-up latency never delays a probe.
+   */
+  leadMs: number;
+  /** phaseMs: when in the slot the check is due (its own offset), so probes stay spread. */
+  checks: Array<{ id: string; specHash: string; phaseMs: number }>;
 }
 
-export const ERROR_CLASSES = ['timeout', 'dns', 'refused', 'reset', 'tls', 'status', 'assertion', 'protocol', 'other'] as const;
+/**
+ * Why a probe failed. `unsupported`: this worker cannot run the probe at all (no ping
+ * binary, not permitted), which says nothing about the target.
+ */
+export const ERROR_CLASSES = ['timeout', 'dns', 'refused', 'reset', 'tls', 'status', 'assertion', 'protocol', 'unsupported', 'other'] as const;
 export type ErrorClass = (typeof ERROR_CLASSES)[number];
 
+/**
+ * Milliseconds. The phases are durations of their own (they add up to about totalMs, and
+ * over redirects each is the sum over every hop); a phase that did not happen is absent
+ * (no dnsMs for an IP address, no tlsMs over plain TCP). icmp: totalMs is the average
+ * round trip.
+ */
 export interface ProbeTimings {
+  /** Name resolution. */
+  dnsMs?: number;
+  /** TCP handshake. */
   connectMs?: number;
+  /** TLS handshake. */
+  tlsMs?: number;
+  /** From the request (or the connection, for a banner) to the first byte of the answer. */
   firstByteMs?: number;
   totalMs: number;
 }
@@ -38,6 +65,10 @@ export interface ProbeResult {
   message?: string;
   statusCode?: number;
   timings: ProbeTimings;
+  /** Days until the leaf certificate expires (negative once expired), whenever the probe spoke TLS. */
+  certDaysLeft?: number;
+  /** icmp: share of echo requests without a reply, 0 to 100. */
+  lossPercent?: number;
   workerId: string;
 }
 
@@ -75,24 +106,38 @@ const alertEventSchema = z.object({
   endsAt: z.string().optional(),
 });
 
+const probeResultSchema = z.object({
+  checkId: z.string().min(1),
+  checkType: z.string(),
+  region: z.string(),
+  scheduledAt: z.number(),
+  startedAt: z.number(),
+  ok: z.boolean(),
+  errorClass: z.enum(ERROR_CLASSES).optional(),
+  message: z.string().optional(),
+  statusCode: z.number().optional(),
+  timings: z.object({
+    dnsMs: z.number().optional(),
+    connectMs: z.number().optional(),
+    tlsMs: z.number().optional(),
+    firstByteMs: z.number().optional(),
+    totalMs: z.number(),
+  }),
+  certDaysLeft: z.number().optional(),
+  lossPercent: z.number().min(0).max(100).optional(),
+  workerId: z.string(),
+});
+
 export const payloadSchemas = {
   probes: z.object({
     region: z.string(),
-    specHash: z.string(),
-    check: z.looseObject({ id: z.string(), type: z.string() }),
+    intervalMs: z.number().int().positive(),
+    leadMs: z.number().int().min(0),
+    checks: z.array(z.object({ id: z.string(), specHash: z.string(), phaseMs: z.number().int().min(0) })),
   }),
   results: z.object({
-    checkId: z.string().min(1),
-    checkType: z.string(),
     region: z.string(),
-    scheduledAt: z.number(),
-    startedAt: z.number(),
-    ok: z.boolean(),
-    errorClass: z.enum(ERROR_CLASSES).optional(),
-    message: z.string().optional(),
-    statusCode: z.number().optional(),
-    timings: z.object({ connectMs: z.number().optional(), firstByteMs: z.number().optional(), totalMs: z.number() }),
-    workerId: z.string(),
+    results: z.array(probeResultSchema).min(1),
   }),
   alerts: alertEventSchema,
   deliveries: z.object({
@@ -103,9 +148,15 @@ export const payloadSchemas = {
   }),
 } as const;
 
+/** results: the results of one probe slot, evaluated together. */
+export interface ResultBatch {
+  region: string;
+  results: ProbeResult[];
+}
+
 export interface QueuePayloads {
-  probes: ProbeJob;
-  results: ProbeResult;
+  probes: ProbeSlotJob;
+  results: ResultBatch;
   alerts: AlertEvent;
   deliveries: DeliveryJob;
 }

@@ -10,7 +10,8 @@ export function queueName(kind: QueueKind, region = DEFAULT_REGION): string {
   return kind === 'probes' ? `probes-${region}` : kind;
 }
 
-const RETAIN_COMPLETED = { age: 3_600, count: 1_000 };
+/** Probe slots and result batches are many and large: keep only enough to inspect. */
+const RETAIN_COMPLETED = { age: 3_600, count: 100 };
 const RETAIN_FAILED = { age: 7 * 86_400, count: 10_000 };
 
 /**

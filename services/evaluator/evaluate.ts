@@ -1,12 +1,12 @@
-import type { Redis } from 'ioredis';
 import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { CheckConfig } from '../../libs/config/index.js';
 import { jobIdOf, type AlertEvent, type ProbeResult } from '../../libs/queues/index.js';
 import { REDIS_KEYS } from '../../libs/redis-keys.js';
 import { alertEventFor } from './alert-events.js';
 import { probePoint } from './points.js';
-import { INITIAL_STATE, step, type CheckState } from './state-machine.js';
+import { INITIAL_STATE, step, type CheckState, type CheckStatus, type Transition } from './state-machine.js';
 
 const MAX_CONFLICT_RETRIES = 10;
 
@@ -19,57 +19,103 @@ export interface EvaluationDeps {
   recordMetrics: boolean;
 }
 
-/**
- * Applies one result: state machine step, alert event on a transition, metric point.
- * Crash-safe in any order of failure: the alert is queued (with a deterministic job id)
- * before the state that records it is committed, so a retry after a crash re-derives the
- * same event and BullMQ drops the duplicate; state and point commit together in one MULTI,
- * guarded by WATCH so concurrent evaluators of the same check cannot interleave.
- */
-export async function evaluateResult(deps: EvaluationDeps, check: CheckConfig | undefined, result: ProbeResult): Promise<void> {
-  const { stateRedis, log } = deps;
-  if (!check) {
-    // The check was removed from the configuration after this probe ran: keep the measurement only.
-    if (deps.recordMetrics) await stateRedis.rpush(REDIS_KEYS.metricsBuffer, probePoint(result, 'unknown'));
-    log.debug({ checkId: result.checkId }, 'result for a check no longer configured');
-    return;
-  }
-  const key = REDIS_KEYS.checkState(check.id);
-  for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
-    if (await tryCommit(deps, check, result, key)) return;
-  }
-  throw new Error(`state of check ${check.id} kept changing under this evaluator (${MAX_CONFLICT_RETRIES} conflicts)`);
+interface Change {
+  check: CheckConfig;
+  before: CheckState;
+  after: CheckState;
+  transition?: Transition;
+  reason?: string;
 }
 
-/** One optimistic attempt; false when another evaluator changed the state in between. */
-async function tryCommit(deps: EvaluationDeps, check: CheckConfig, result: ProbeResult, key: string): Promise<boolean> {
-  const { stateRedis, log } = deps;
-  await stateRedis.watch(key);
-  try {
-    const stored = await stateRedis.get(key);
-    const previous: CheckState = stored ? (JSON.parse(stored) as CheckState) : INITIAL_STATE;
-    const outcome = step(previous, { ok: result.ok, scheduledAt: result.scheduledAt, ...(result.message === undefined ? {} : { message: result.message }) }, check);
-
-    if (outcome.transition) {
-      const event = alertEventFor(check, outcome.transition, previous.lastMessage);
-      // Epoch millis, not the ISO text: BullMQ refuses most custom ids that contain ":".
-      await deps.alerts.add(event.status, event, { jobId: jobIdOf(event.fingerprint, event.status, Date.parse(event.startsAt)) });
+/** What a batch of results does to the stored states. Pure. */
+export function applyResults(results: ProbeResult[], checks: Map<string, CheckConfig>, stored: Map<string, CheckState>): { changes: Change[]; points: string[] } {
+  const states = new Map(stored);
+  const changes = new Map<string, Change>();
+  const points: string[] = [];
+  for (const result of [...results].sort((a, b) => a.scheduledAt - b.scheduledAt)) {
+    const check = checks.get(result.checkId);
+    const before = states.get(result.checkId) ?? INITIAL_STATE;
+    if (!check) {
+      // Removed from the configuration after this probe ran: keep the measurement only.
+      points.push(probePoint(result, 'unknown'));
+      continue;
     }
+    const outcome = step(before, { ok: result.ok, scheduledAt: result.scheduledAt, ...(result.message === undefined ? {} : { message: result.message }) }, check);
+    points.push(probePoint(result, outcome.state.status));
+    if (outcome.ignored) continue;
+    states.set(check.id, outcome.state);
+    const earlier = changes.get(check.id);
+    changes.set(check.id, {
+      check,
+      before: earlier?.before ?? before,
+      after: outcome.state,
+      // A batch holds one tick per check, so at most one transition; keep it if an earlier result made it.
+      ...(outcome.transition ? { transition: outcome.transition } : earlier?.transition ? { transition: earlier.transition } : {}),
+      ...(result.message === undefined ? {} : { reason: result.message }),
+    });
+  }
+  return { changes: [...changes.values()], points };
+}
+
+const isFailing = (status: CheckStatus) => status === 'pending' || status === 'down';
+
+/**
+ * Applies one batch of results: state machine steps, alert events on transitions, points.
+ * Crash-safe in any order of failure: alerts are queued (deterministic job ids) before the
+ * states that record them are committed, so a retry re-derives the same events and BullMQ
+ * drops the duplicates; states, the failing set and points commit together in one MULTI,
+ * guarded by WATCH so concurrent evaluators cannot interleave on a check.
+ */
+export async function evaluateBatch(deps: EvaluationDeps, checks: Map<string, CheckConfig>, results: ProbeResult[]): Promise<void> {
+  const ids = [...new Set(results.map((result) => result.checkId).filter((id) => checks.has(id)))];
+  for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
+    if (await tryCommit(deps, checks, results, ids)) return;
+  }
+  throw new Error(`check states kept changing under this evaluator (${MAX_CONFLICT_RETRIES} conflicts)`);
+}
+
+async function tryCommit(deps: EvaluationDeps, checks: Map<string, CheckConfig>, results: ProbeResult[], ids: string[]): Promise<boolean> {
+  const { stateRedis } = deps;
+  const keys = ids.map(REDIS_KEYS.checkState);
+  if (keys.length > 0) await stateRedis.watch(...keys);
+  try {
+    const texts = keys.length > 0 ? await stateRedis.mget(...keys) : [];
+    const stored = new Map<string, CheckState>();
+    texts.forEach((text, index) => {
+      if (text) stored.set(ids[index]!, JSON.parse(text) as CheckState);
+    });
+    const { changes, points } = applyResults(results, checks, stored);
+
+    const events = changes.flatMap((change) => (change.transition ? [alertEventFor(change.check, change.transition, change.before.lastMessage)] : []));
+    if (events.length > 0) {
+      // Epoch millis, not the ISO text: BullMQ refuses most custom ids that contain ":".
+      await deps.alerts.addBulk(events.map((event) => ({ name: event.status, data: event, opts: { jobId: jobIdOf(event.fingerprint, event.status, Date.parse(event.startsAt)) } })));
+    }
+
     const transaction = stateRedis.multi();
-    if (!outcome.ignored) transaction.set(key, JSON.stringify(outcome.state));
-    if (deps.recordMetrics) transaction.rpush(REDIS_KEYS.metricsBuffer, probePoint(result, outcome.state.status));
+    for (const change of changes) transaction.set(REDIS_KEYS.checkState(change.check.id), JSON.stringify(change.after));
+    const startFailing = changes.filter((c) => isFailing(c.after.status) && !isFailing(c.before.status)).map((c) => c.check.id);
+    const stopFailing = changes.filter((c) => !isFailing(c.after.status) && isFailing(c.before.status)).map((c) => c.check.id);
+    if (startFailing.length > 0) transaction.sadd(REDIS_KEYS.failing, ...startFailing);
+    if (stopFailing.length > 0) transaction.srem(REDIS_KEYS.failing, ...stopFailing);
+    // Only checks with a retryInterval change cadence; the rest need no re-planning.
+    const recadenced = changes.filter((c) => c.check.retryIntervalMs !== undefined && isFailing(c.after.status) !== isFailing(c.before.status));
+    if (recadenced.length > 0) transaction.publish(REDIS_KEYS.failingChanged, recadenced.map((c) => c.check.id).join(','));
+    if (deps.recordMetrics && points.length > 0) transaction.rpush(REDIS_KEYS.metricsBuffer, ...points);
     if ((await transaction.exec()) === null) return false;
 
-    if (outcome.transition) {
-      const fields = { checkId: check.id, status: outcome.state.status, reason: result.message };
-      if (outcome.transition.kind === 'down') log.warn(fields, 'check is down');
-      else log.info(fields, 'check recovered');
-    } else if (!outcome.ignored && outcome.state.status !== previous.status) {
-      log.info({ checkId: check.id, from: previous.status, to: outcome.state.status, reason: result.message }, 'check state changed');
-    }
+    logChanges(deps.log, changes);
     return true;
   } catch (err) {
     await stateRedis.unwatch().catch(() => undefined);
     throw err;
+  }
+}
+
+function logChanges(log: Logger, changes: Change[]): void {
+  for (const { check, before, after, transition, reason } of changes) {
+    if (transition?.kind === 'down') log.warn({ checkId: check.id, reason }, 'check is down');
+    else if (transition?.kind === 'recovered') log.info({ checkId: check.id }, 'check recovered');
+    else if (after.status !== before.status) log.info({ checkId: check.id, from: before.status, to: after.status, reason }, 'check state changed');
   }
 }

@@ -4,7 +4,7 @@ import type { CheckConfig, Config } from '../../libs/config/index.js';
 import { MetricsFlusher, type MetricsWriter } from '../../libs/metrics/index.js';
 import { createQueue, createWorker } from '../../libs/queues/index.js';
 import type { RunningService } from '../../libs/service.js';
-import { evaluateResult } from './evaluate.js';
+import { evaluateBatch } from './evaluate.js';
 
 export interface EvaluatorOptions {
   /** Shared connection for the queues and the metrics flusher. */
@@ -23,8 +23,8 @@ export interface RunningEvaluator extends RunningService {
 }
 
 /**
- * Consumes probe results one at a time per process (state transactions share one
- * connection); run more evaluator processes to scale out.
+ * Consumes batches of probe results one at a time per process (state transactions share
+ * one connection); run more evaluator processes to scale out.
  */
 export function startEvaluator(options: EvaluatorOptions): RunningEvaluator {
   const { log } = options;
@@ -36,7 +36,7 @@ export function startEvaluator(options: EvaluatorOptions): RunningEvaluator {
   flusher?.start();
 
   const deps = { stateRedis: options.stateRedis, alerts, log, recordMetrics: flusher !== undefined };
-  const worker = createWorker('results', options.redis, (result) => evaluateResult(deps, checks.get(result.checkId), result), {
+  const worker = createWorker('results', options.redis, (batch) => evaluateBatch(deps, checks, batch.results), {
     concurrency: 1,
     ...(options.backoffBaseMs === undefined ? {} : { backoffBaseMs: options.backoffBaseMs }),
   });

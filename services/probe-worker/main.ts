@@ -2,15 +2,23 @@ import { createRedis, DEFAULT_REGION, redisUrlFrom } from '../../libs/queues/ind
 import { runService } from '../../libs/service.js';
 import { startProbeWorker } from './worker.js';
 
-/** Needs no configuration file: each probe job carries the check it runs. */
+function positiveInt(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name}: expected a whole number >= 1, got "${raw}"`);
+  return value;
+}
+
+/** Needs no configuration file: checks come from the registry in Redis. */
 runService('probe-worker', async (log) => {
   const redis = createRedis(redisUrlFrom());
-  for (const connection of [redis]) connection.on('error', (err) => log.warn({ err }, 'redis connection error'));
+  redis.on('error', (err) => log.warn({ err }, 'redis connection error'));
   const region = process.env.REGION ?? DEFAULT_REGION;
-  const concurrency = Number(process.env.PROBE_CONCURRENCY ?? 50);
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`PROBE_CONCURRENCY: expected a whole number >= 1, got "${process.env.PROBE_CONCURRENCY}"`);
-  const worker = startProbeWorker({ redis, log: log.child({ region }), region, concurrency });
-  log.info({ region, concurrency }, 'taking probes');
+  const concurrency = positiveInt('PROBE_CONCURRENCY', 500);
+  const hostConcurrency = positiveInt('PROBE_HOST_CONCURRENCY', Math.max(1, Math.ceil(concurrency / 4)));
+  const worker = startProbeWorker({ redis, log: log.child({ region }), region, concurrency, hostConcurrency });
+  log.info({ region, concurrency, hostConcurrency }, 'taking probes');
   return {
     async close() {
       await worker.close();

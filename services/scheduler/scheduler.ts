@@ -10,40 +10,48 @@ export interface SchedulerOptions {
   config: Config;
   /** Re-applies the schedules this often, so a flushed or edited Redis heals itself. */
   resyncEveryMs?: number;
+  slotMs?: number;
 }
 
 export interface RunningScheduler extends RunningService {
-  /** Applies a new configuration; syncs are serialised so two never interleave. */
+  /** Applies a new configuration. */
   apply(config: Config): Promise<void>;
+  /** Re-plans with the current configuration (the set of failing checks changed). */
+  resync(reason: string): Promise<void>;
 }
 
 export async function startScheduler(options: SchedulerOptions): Promise<RunningScheduler> {
   const { log } = options;
-  const schedules = new ScheduleSync(options.redis, log);
+  const schedules = new ScheduleSync(options.redis, log, options.slotMs);
   let current = options.config;
-  let pending = Promise.resolve();
+  let running = Promise.resolve();
+  let queued: Promise<void> | undefined;
 
-  const syncNow = (reason: string): Promise<void> => {
-    pending = pending.then(async () => {
+  /** Syncs never interleave, and requests that arrive during a sync are served by one more. */
+  const syncSoon = (reason: string): Promise<void> => {
+    queued ??= running.then(async () => {
+      queued = undefined;
       const report = await schedules.sync(current.checks);
       const level = report.upserted + report.removed > 0 ? 'info' : 'debug';
       log[level]({ reason, ...report }, 'probe schedules in sync');
     }).catch((err: unknown) => log.error({ err, reason }, 'could not sync probe schedules; will try again'));
-    return pending;
+    running = queued;
+    return queued;
   };
 
-  await syncNow('start');
-  const timer = setInterval(() => void syncNow('periodic'), options.resyncEveryMs ?? 60_000);
+  await syncSoon('start');
+  const timer = setInterval(() => void syncSoon('periodic'), options.resyncEveryMs ?? 60_000);
   timer.unref();
 
   return {
     apply(config) {
       current = config;
-      return syncNow('configuration changed');
+      return syncSoon('configuration changed');
     },
+    resync: syncSoon,
     async close() {
       clearInterval(timer);
-      await pending;
+      await running;
       await schedules.close();
     },
   };

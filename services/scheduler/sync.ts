@@ -1,47 +1,43 @@
+import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { publishChecks } from '../../libs/check-registry.js';
 import type { CheckConfig } from '../../libs/config/index.js';
-import { createQueue, JOB_OPTIONS, type ProbeJob } from '../../libs/queues/index.js';
-import type { Queue } from 'bullmq';
+import { createQueue, JOB_OPTIONS, type ProbeSlotJob } from '../../libs/queues/index.js';
 import { REDIS_KEYS } from '../../libs/redis-keys.js';
-import { diffSchedules, planSchedules, type ExistingSchedule, type PlannedSchedule } from './plan.js';
+import { DEFAULT_SLOT_MS, diffSlots, planSlots, type ExistingSlot, type PlannedSlot } from './plan.js';
 
 export interface SyncReport {
   upserted: number;
   removed: number;
-  total: number;
+  slots: number;
+  checks: number;
 }
 
 /**
- * Makes the probe queues hold exactly the schedules the configuration asks for. Safe to run
- * any number of times and from several replicas: upserts are idempotent, and unchanged
- * schedules are left alone so their timing is not disturbed.
+ * Makes the check registry and the probe queues hold exactly what the configuration (and the
+ * set of failing checks) asks for. Safe to run any number of times and from several replicas:
+ * upserts are idempotent, and unchanged slots are left alone so their timing is not disturbed.
  */
 export class ScheduleSync {
-  private readonly queues = new Map<string, Queue<ProbeJob>>();
+  private readonly queues = new Map<string, Queue<ProbeSlotJob>>();
 
-  constructor(private readonly redis: Redis, private readonly log: Logger) {}
+  constructor(private readonly redis: Redis, private readonly log: Logger, private readonly slotMs = DEFAULT_SLOT_MS) {}
 
   async sync(checks: CheckConfig[]): Promise<SyncReport> {
-    const plan = planSchedules(checks);
-    const planned = [...plan.values()];
-    const configRegions = new Set(planned.map((schedule) => schedule.region));
+    if (await publishChecks(this.redis, checks)) this.log.info({ checks: checks.length }, 'check registry written');
+    const failing = new Set(await this.redis.smembers(REDIS_KEYS.failing));
+    const planned = [...planSlots(checks, failing, this.slotMs).values()];
+    const configRegions = new Set(planned.map((slot) => slot.region));
     if (configRegions.size > 0) await this.redis.sadd(REDIS_KEYS.regions, ...configRegions);
     const regions = new Set([...configRegions, ...(await this.redis.smembers(REDIS_KEYS.regions))]);
 
-    const report: SyncReport = { upserted: 0, removed: 0, total: planned.length };
+    const report: SyncReport = { upserted: 0, removed: 0, slots: planned.length, checks: checks.length };
     for (const region of regions) {
       const queue = this.queueFor(region);
-      const existing = await listSchedules(queue);
-      const actions = diffSchedules(planned.filter((schedule) => schedule.region === region), existing);
-      for (const schedulerId of actions.remove) {
-        await queue.removeJobScheduler(schedulerId);
-        this.log.info({ schedulerId, region }, 'probe schedule removed');
-      }
-      for (const schedule of actions.upsert) {
-        await upsert(queue, schedule);
-        this.log.debug({ schedulerId: schedule.schedulerId, region, everyMs: schedule.everyMs, offsetMs: schedule.offsetMs }, 'probe schedule set');
-      }
+      const actions = diffSlots(planned.filter((slot) => slot.region === region), await listSlots(queue));
+      for (const schedulerId of actions.remove) await queue.removeJobScheduler(schedulerId);
+      for (const slot of actions.upsert) await upsert(queue, slot);
       report.upserted += actions.upsert.length;
       report.removed += actions.remove.length;
     }
@@ -52,7 +48,7 @@ export class ScheduleSync {
     await Promise.all([...this.queues.values()].map((queue) => queue.close()));
   }
 
-  private queueFor(region: string): Queue<ProbeJob> {
+  private queueFor(region: string): Queue<ProbeSlotJob> {
     let queue = this.queues.get(region);
     if (!queue) {
       queue = createQueue('probes', this.redis, region);
@@ -62,21 +58,21 @@ export class ScheduleSync {
   }
 }
 
-async function listSchedules(queue: Queue<ProbeJob>): Promise<ExistingSchedule[]> {
+async function listSlots(queue: Queue<ProbeSlotJob>): Promise<ExistingSlot[]> {
   const schedulers = await queue.getJobSchedulers(0, -1);
   return schedulers.map((scheduler) => ({
     schedulerId: scheduler.key,
     ...(scheduler.every === undefined ? {} : { everyMs: Number(scheduler.every) }),
     ...(scheduler.offset === undefined ? {} : { offsetMs: Number(scheduler.offset) }),
-    ...(scheduler.template?.data?.specHash === undefined ? {} : { specHash: scheduler.template.data.specHash }),
+    ...(scheduler.template?.data === undefined ? {} : { data: scheduler.template.data }),
   }));
 }
 
-function upsert(queue: Queue<ProbeJob>, schedule: PlannedSchedule): Promise<unknown> {
+function upsert(queue: Queue<ProbeSlotJob>, slot: PlannedSlot): Promise<unknown> {
   const { attempts, backoff, removeOnComplete, removeOnFail } = JOB_OPTIONS.probes;
   return queue.upsertJobScheduler(
-    schedule.schedulerId,
-    { every: schedule.everyMs, offset: schedule.offsetMs },
-    { name: 'probe', data: schedule.data, opts: { attempts, backoff, removeOnComplete, removeOnFail } },
+    slot.schedulerId,
+    { every: slot.everyMs, offset: slot.offsetMs },
+    { name: 'slot', data: slot.data, opts: { attempts, backoff, removeOnComplete, removeOnFail } },
   );
 }

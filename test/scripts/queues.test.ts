@@ -7,8 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TcpCheckConfig } from '../../libs/config/index.js';
-import { createQueue, createRedis, createWorker, type AlertEvent, type ProbeJob } from '../../libs/queues/index.js';
+import { createQueue, createRedis, createWorker, type AlertEvent, type ProbeSlotJob } from '../../libs/queues/index.js';
 import { execute, parseCommand, UsageError } from '../../scripts/queues/cli.js';
 import { failedJobs, queueStats, retryFailed, type QueueStats } from '../../scripts/queues/commands.js';
 import { discoverQueues } from '../../scripts/queues/discover.js';
@@ -18,12 +17,8 @@ import { eventually, isolatedRedisUrl } from '../support/infra.js';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const REASON = 'target exploded';
 
-function probe(checkId: string): ProbeJob {
-  const check: TcpCheckConfig = {
-    id: checkId, type: 'tcp', host: '127.0.0.1', port: 1, intervalMs: 30_000, timeoutMs: 5_000,
-    failureThreshold: 3, successThreshold: 1, labels: {}, regions: ['eu'],
-  };
-  return { region: 'eu', specHash: 'test', check };
+function probe(checkId: string): ProbeSlotJob {
+  return { region: 'eu', intervalMs: 30_000, leadMs: 0, checks: [{ id: checkId, specHash: 'test', phaseMs: 0 }] };
 }
 
 const ALERT: AlertEvent = { fingerprint: 'f', status: 'firing', labels: {}, annotations: {}, startsAt: new Date(0).toISOString() };
@@ -32,7 +27,7 @@ let redisUrl: string;
 /** Producers and the worker use service connections; the commands use a fail-fast CLI one, as in the script. */
 let producer: Redis;
 let cli: Redis;
-let probesEu: Queue<ProbeJob>;
+let probesEu: Queue<ProbeSlotJob>;
 
 const statsOf = async (name: string): Promise<QueueStats | undefined> => (await queueStats(cli, [name]))[0];
 
@@ -53,7 +48,7 @@ beforeAll(async () => {
   await alerts.upsertJobScheduler('heartbeat', { every: 3_600_000 }, { name: 'heartbeat', data: ALERT });
 
   const worker = createWorker('probes', producer, async (data) => {
-    if (data.check.id.startsWith('bad')) throw new Error(REASON);
+    if (data.checks[0]!.id.startsWith('bad')) throw new Error(REASON);
   }, { region: 'eu', backoffBaseMs: 10 });
   worker.on('error', () => {});
   await eventually('3 failed and 2 completed probes', async () => {

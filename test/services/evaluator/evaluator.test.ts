@@ -36,7 +36,7 @@ describe('evaluator', () => {
 
   async function feed(...items: ProbeResult[]): Promise<void> {
     const queue = results();
-    for (const item of items) await queue.add('result', item, { jobId: jobIdOf(item.checkId, item.region, item.scheduledAt, Math.random()) });
+    for (const item of items) await queue.add('results', { region: 'default', results: [item] }, { jobId: jobIdOf(item.checkId, item.region, item.scheduledAt, Math.random()) });
     await eventually('results evaluated', async () => (await queue.getJobCounts('waiting', 'active', 'delayed')).waiting === 0 && (await queue.getJobCounts('active')).active === 0 || undefined);
     await queue.close();
   }
@@ -79,6 +79,22 @@ describe('evaluator', () => {
     expect(resolved).toHaveLength(1);
     expect(resolved[0]).toMatchObject({ startsAt: new Date(2_000).toISOString(), endsAt: new Date(5_000).toISOString() });
     expect(resolved[0]!.fingerprint).toBe(alerts.find((a) => a.status === 'firing')!.fingerprint);
+  });
+
+  it('lists a check that is pending or down in the failing set, and takes it out on recovery', async () => {
+    await feed(result(7_000, false));
+    expect(await redis.sismember(REDIS_KEYS.failing, 'api')).toBe(1);
+    await feed(result(8_000, true));
+    expect(await redis.sismember(REDIS_KEYS.failing, 'api')).toBe(0);
+  });
+
+  it('evaluates a batch holding several checks and ticks in scheduled order', async () => {
+    const queue = results();
+    const batch = [result(10_000, false), result(9_000, false), { ...result(9_000, true), checkId: 'gone' }];
+    await queue.add('results', { region: 'default', results: batch });
+    await eventually('batch evaluated', async () => (JSON.parse((await redis.get(REDIS_KEYS.checkState('api')))!).lastTick === 10_000) || undefined);
+    await queue.close();
+    expect(JSON.parse((await redis.get(REDIS_KEYS.checkState('api')))!)).toMatchObject({ status: 'down', consecutiveFailures: 2 });
   });
 
   it('does not buffer points when no metrics writer is configured', async () => {

@@ -1,53 +1,82 @@
 import { describe, expect, it } from 'vitest';
 import type { CheckConfig } from '../../../libs/config/index.js';
-import { diffSchedules, offsetOf, planSchedules } from '../../../services/scheduler/plan.js';
+import { cadenceOf, diffSlots, offsetOf, planSlots, type ExistingSlot } from '../../../services/scheduler/plan.js';
 
 const check = (id: string, extra: Partial<CheckConfig> = {}): CheckConfig => ({
   id, type: 'tcp', host: '127.0.0.1', port: 1, intervalMs: 10_000, timeoutMs: 1_000,
   failureThreshold: 3, successThreshold: 1, labels: {}, regions: ['default'], ...extra,
 } as CheckConfig);
 
-describe('schedule plan', () => {
-  it('makes one schedule per check and region', () => {
-    const plan = planSchedules([check('a'), check('b', { regions: ['eu', 'us'] })]);
-    expect([...plan.keys()].sort()).toEqual(['a@default', 'b@eu', 'b@us']);
-    expect(plan.get('b@eu')).toMatchObject({ region: 'eu', everyMs: 10_000, data: { region: 'eu', check: { id: 'b' } } });
+const manyChecks = (count: number) => Array.from({ length: count }, (_, i) => check(`check-${i}`));
+
+describe('slot plan', () => {
+  it('puts every check of every region in exactly one slot of its cadence', () => {
+    const plan = planSlots([check('a'), check('b', { regions: ['eu', 'us'] })]);
+    const members = [...plan.values()].flatMap((slot) => slot.data.checks.map((entry) => `${entry.id}@${slot.region}`));
+    expect(members.sort()).toEqual(['a@default', 'b@eu', 'b@us']);
+    for (const slot of plan.values()) expect(slot.everyMs).toBe(10_000);
+  });
+
+  it('probes many checks with few jobs: 1,000 checks at 10s need at most 100 slots of 100ms', () => {
+    expect(planSlots(manyChecks(1_000)).size).toBeLessThanOrEqual(100);
   });
 
   it('spreads 1,000 checks at 10s over the whole interval instead of firing them together', () => {
-    const offsets = Array.from({ length: 1_000 }, (_, i) => offsetOf(`check-${i}@default`, 10_000));
     const perSecond = new Array(10).fill(0);
-    for (const offset of offsets) perSecond[Math.floor(offset / 1_000)] += 1;
+    for (const c of manyChecks(1_000)) perSecond[Math.floor(offsetOf(c.id, 10_000) / 1_000)] += 1;
     expect(Math.max(...perSecond)).toBeLessThan(150);
     expect(Math.min(...perSecond)).toBeGreaterThan(50);
   });
 
-  it('gives a check the same offset every time, so restarts keep its rhythm', () => {
-    expect(offsetOf('a@default', 30_000)).toBe(offsetOf('a@default', 30_000));
+  it('keeps each check at its own phase inside its slot', () => {
+    const [slot] = [...planSlots([check('a')], new Set(), 100, 300).values()];
+    const due = (slot!.offsetMs + slot!.data.leadMs) % 10_000 + slot!.data.checks[0]!.phaseMs;
+    expect(due).toBe(offsetOf('a', 10_000));
+  });
+
+  it('makes a slot job due leadMs before the slot, so picking it up never delays a probe', () => {
+    const [slot] = [...planSlots([check('a')], new Set(), 100, 300).values()];
+    const slotStart = Math.floor(offsetOf('a', 10_000) / 100) * 100;
+    expect((slot!.offsetMs + 300) % 10_000).toBe(slotStart);
+    expect(slot!.data.leadMs).toBe(300);
+  });
+
+  it('gives a check the same phase every time, so restarts keep its rhythm', () => {
+    expect(offsetOf('a', 30_000)).toBe(offsetOf('a', 30_000));
+  });
+
+  it('probes a failing check at its retryInterval, and a healthy one at its interval', () => {
+    const flaky = check('flaky', { retryIntervalMs: 2_000 });
+    expect(cadenceOf(flaky, new Set())).toBe(10_000);
+    expect(cadenceOf(flaky, new Set(['flaky']))).toBe(2_000);
+    expect([...planSlots([flaky], new Set(['flaky'])).values()][0]!.everyMs).toBe(2_000);
+  });
+
+  it('keeps a failing check without retryInterval at its interval', () => {
+    expect(cadenceOf(check('plain'), new Set(['plain']))).toBe(10_000);
   });
 });
 
-describe('schedule diff', () => {
-  const planned = [...planSchedules([check('a'), check('b')]).values()];
-  const asExisting = (id: string) => {
-    const schedule = planned.find((p) => p.schedulerId === id)!;
-    return { schedulerId: id, everyMs: schedule.everyMs, offsetMs: schedule.offsetMs, specHash: schedule.data.specHash };
-  };
+describe('slot diff', () => {
+  const planned = [...planSlots([check('a'), check('b')]).values()];
+  const asExisting = (slot: (typeof planned)[number]): ExistingSlot => ({ schedulerId: slot.schedulerId, everyMs: slot.everyMs, offsetMs: slot.offsetMs, data: slot.data });
 
-  it('adds checks that have no schedule yet', () => {
-    expect(diffSchedules(planned, []).upsert.map((s) => s.schedulerId)).toEqual(['a@default', 'b@default']);
+  it('adds slots that have no scheduler yet', () => {
+    expect(diffSlots(planned, []).upsert).toHaveLength(planned.length);
   });
 
-  it('leaves unchanged schedules alone', () => {
-    expect(diffSchedules(planned, [asExisting('a@default'), asExisting('b@default')])).toEqual({ upsert: [], remove: [] });
+  it('leaves unchanged slots alone', () => {
+    expect(diffSlots(planned, planned.map(asExisting))).toEqual({ upsert: [], remove: [] });
   });
 
-  it('updates a schedule whose check changed', () => {
-    const changed = [...planSchedules([check('a', { timeoutMs: 2_000 }), check('b')]).values()];
-    expect(diffSchedules(changed, [asExisting('a@default'), asExisting('b@default')]).upsert.map((s) => s.schedulerId)).toEqual(['a@default']);
+  it('updates a slot whose check changed', () => {
+    const changed = [...planSlots([check('a', { timeoutMs: 2_000 }), check('b')]).values()];
+    const upserted = diffSlots(changed, planned.map(asExisting)).upsert;
+    expect(upserted.flatMap((slot) => slot.data.checks.map((entry) => entry.id))).toContain('a');
+    expect(upserted.flatMap((slot) => slot.data.checks.map((entry) => entry.id))).not.toContain('b');
   });
 
-  it('removes schedules of checks no longer configured', () => {
-    expect(diffSchedules(planned, [asExisting('a@default'), asExisting('b@default'), { schedulerId: 'gone@default' }]).remove).toEqual(['gone@default']);
+  it('removes slots no check uses any more', () => {
+    expect(diffSlots(planned, [...planned.map(asExisting), { schedulerId: 'slot-10000-3@default' }]).remove).toEqual(['slot-10000-3@default']);
   });
 });

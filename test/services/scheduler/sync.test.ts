@@ -3,6 +3,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckConfig } from '../../../libs/config/index.js';
 import { createQueue } from '../../../libs/queues/index.js';
+import { REDIS_KEYS } from '../../../libs/redis-keys.js';
 import { ScheduleSync } from '../../../services/scheduler/sync.js';
 import { isolatedRedisUrl } from '../../support/infra.js';
 
@@ -23,18 +24,18 @@ describe('schedule sync against Redis', () => {
     await redis.quit();
   });
 
-  const schedulers = async (region = 'default') => {
+  /** Which checks each region's job schedulers probe, and how often. */
+  const scheduled = async (region = 'default') => {
     const queue = createQueue('probes', redis, region);
     const list = await queue.getJobSchedulers(0, -1);
     await queue.close();
-    return list;
+    return list.flatMap((s) => (s.template?.data?.checks ?? []).map((entry: { id: string }) => `${entry.id}/${s.every}`)).sort();
   };
 
-  it('creates a job scheduler per check, each with its own offset and the check in its template', async () => {
+  it('creates job schedulers that probe every check, and a registry workers read the checks from', async () => {
     await sync.sync([check('a'), check('b')]);
-    const list = await schedulers();
-    expect(list.map((s) => s.key).sort()).toEqual(['a@default', 'b@default']);
-    expect(list.find((s) => s.key === 'a@default')).toMatchObject({ every: 10_000, template: { data: { check: { id: 'a' } } } });
+    expect(await scheduled()).toEqual(['a/10000', 'b/10000']);
+    expect(JSON.parse((await redis.hget(REDIS_KEYS.checks, 'a'))!)).toMatchObject({ id: 'a', type: 'tcp' });
   });
 
   it('is idempotent: syncing the same configuration again changes nothing', async () => {
@@ -42,23 +43,31 @@ describe('schedule sync against Redis', () => {
   });
 
   it('follows a configuration change: added, changed and removed checks', async () => {
-    const report = await sync.sync([check('a', { intervalMs: 20_000 }), check('c')]);
-    expect(report).toMatchObject({ upserted: 2, removed: 1 });
-    const list = await schedulers();
-    expect(list.map((s) => s.key).sort()).toEqual(['a@default', 'c@default']);
-    expect(list.find((s) => s.key === 'a@default')?.every).toBe(20_000);
+    await sync.sync([check('a', { intervalMs: 20_000 }), check('c')]);
+    expect(await scheduled()).toEqual(['a/20000', 'c/10000']);
+    expect(await redis.hexists(REDIS_KEYS.checks, 'b')).toBe(0);
   });
 
   it('empties a region no check uses any more', async () => {
     await sync.sync([check('a', { regions: ['eu'] })]);
-    expect((await schedulers('eu')).map((s) => s.key)).toEqual(['a@eu']);
+    expect(await scheduled('eu')).toEqual(['a/10000']);
     await sync.sync([check('a')]);
-    expect(await schedulers('eu')).toEqual([]);
+    expect(await scheduled('eu')).toEqual([]);
   });
 
-  it('re-creates every schedule after Redis lost them', async () => {
+  it('probes a failing check at its retryInterval', async () => {
+    await redis.sadd(REDIS_KEYS.failing, 'a');
+    await sync.sync([check('a', { retryIntervalMs: 2_000 }), check('b')]);
+    expect(await scheduled()).toEqual(['a/2000', 'b/10000']);
+    await redis.srem(REDIS_KEYS.failing, 'a');
+    await sync.sync([check('a', { retryIntervalMs: 2_000 }), check('b')]);
+    expect(await scheduled()).toEqual(['a/10000', 'b/10000']);
+  });
+
+  it('re-creates every schedule and the registry after Redis lost them', async () => {
     await redis.flushdb();
     await sync.sync([check('a'), check('b')]);
-    expect((await schedulers()).map((s) => s.key).sort()).toEqual(['a@default', 'b@default']);
+    expect(await scheduled()).toEqual(['a/10000', 'b/10000']);
+    expect(await redis.hlen(REDIS_KEYS.checks)).toBe(2);
   });
 });
