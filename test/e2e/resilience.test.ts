@@ -1,0 +1,166 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { InfluxV1Writer } from '../../libs/metrics/index.js';
+import { startInfluxd, type LocalServer } from '../../scripts/local-stack/servers.js';
+import { eventually, influxUrl, isolatedRedisUrl, uniqueName } from '../support/infra.js';
+import { startHttpServer, type TestServer } from '../support/http-servers.js';
+import { describeOutput, spawnService, type ServiceProcess } from '../support/services.js';
+
+/**
+ * Faults with real processes: a probe worker killed mid-probe, InfluxDB down mid-run,
+ * several scheduler replicas, and retryInterval confirming an outage quickly.
+ */
+
+interface CountingTarget extends TestServer {
+  /** Requests per path. */
+  hits: Map<string, number>;
+  total(): number;
+  setStatus(code: number): void;
+  setDelayMs(ms: number): void;
+}
+
+async function startCountingTarget(): Promise<CountingTarget> {
+  const hits = new Map<string, number>();
+  let status = 200;
+  let delayMs = 0;
+  const server = await startHttpServer((req, res) => {
+    hits.set(req.url ?? '/', (hits.get(req.url ?? '/') ?? 0) + 1);
+    setTimeout(() => res.writeHead(status).end('ok'), delayMs).unref();
+  });
+  return {
+    ...server,
+    hits,
+    total: () => [...hits.values()].reduce((a, b) => a + b, 0),
+    setStatus: (code) => { status = code; },
+    setDelayMs: (ms) => { delayMs = ms; },
+  };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface Stack {
+  env: NodeJS.ProcessEnv;
+  influx: InfluxV1Writer;
+  services: ServiceProcess[];
+  start(name: string): ServiceProcess;
+}
+
+async function stackFor(checksYaml: string[], influxBaseUrl = influxUrl()): Promise<Stack & { dir: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-resilience-'));
+  const configPath = join(dir, 'vigil.yaml');
+  writeFileSync(configPath, `checks:\n${checksYaml.join('\n')}\n`);
+  const database = uniqueName('resilience');
+  const env = { REDIS_URL: await isolatedRedisUrl(), INFLUX_URL: influxBaseUrl, INFLUX_VERSION: '1', INFLUX_DATABASE: database, VIGIL_CONFIG: configPath };
+  const services: ServiceProcess[] = [];
+  return {
+    dir,
+    env,
+    influx: new InfluxV1Writer({ url: influxBaseUrl, database }),
+    services,
+    start(name) {
+      const service = spawnService(name, env);
+      services.push(service);
+      return service;
+    },
+  };
+}
+
+async function pointCount(influx: InfluxV1Writer, where = ''): Promise<number> {
+  const answer = await influx.query(`SELECT count(success) FROM probe ${where}`) as { results: Array<{ series?: Array<{ values: number[][] }> }> };
+  return Number(answer.results[0]?.series?.[0]?.values[0]?.[1] ?? 0);
+}
+
+describe('resilience', () => {
+  let stack: (Stack & { dir: string }) | undefined;
+  let target: CountingTarget;
+  beforeAll(async () => {
+    target = await startCountingTarget();
+  });
+  afterEach(async () => {
+    for (const service of [...(stack?.services ?? [])].reverse()) await service.stop('SIGKILL');
+    if (stack) rmSync(stack.dir, { recursive: true, force: true });
+    stack = undefined;
+    target.hits.clear();
+    target.setStatus(200);
+    target.setDelayMs(0);
+  });
+  afterAll(() => target.close());
+
+  const fail = (err: unknown): never => {
+    throw new Error(`${String(err)}\n${describeOutput(stack?.services ?? [])}`);
+  };
+
+  it('a probe worker killed mid-probe loses nothing: another worker probes that tick again, and the tick is stored once', async () => {
+    stack = await stackFor([`  - { id: slow, type: http, url: "${target.url}/slow", interval: 20s, timeout: 5s }`]);
+    target.setDelayMs(3_000);
+    stack.start('evaluator');
+    const doomed = stack.start('probe-worker');
+    stack.start('scheduler');
+    await eventually('the first probe reaches the target', () => (target.hits.get('/slow') ?? 0) >= 1 || undefined, 30_000).catch(fail);
+    await doomed.stop('SIGKILL');
+    const killedAt = Date.now();
+    stack.start('probe-worker');
+
+    // The killed tick was scheduled before the kill; the next one is 20 s later.
+    const killedTick = `WHERE time <= ${killedAt}ms`;
+    await eventually('a second worker probes the same tick again', () => (target.hits.get('/slow') ?? 0) >= 2 || undefined, 40_000).catch(fail);
+    await eventually('the killed tick is stored', async () => (await pointCount(stack!.influx, killedTick)) >= 1 || undefined, 15_000).catch(fail);
+    await sleep(1_000);
+    expect(await pointCount(stack.influx, killedTick)).toBe(1);
+  }, 90_000);
+
+  it('InfluxDB down mid-run delays points and loses none: every probe is stored exactly once after it returns', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'vigil-influx-down-'));
+    let influxd: LocalServer = await startInfluxd({ dataDir });
+    try {
+      stack = await stackFor(Array.from({ length: 5 }, (_, i) => `  - { id: c${i}, type: http, url: "${target.url}/c${i}", interval: 1s, timeout: 500ms }`), influxd.url);
+      stack.start('evaluator');
+      stack.start('probe-worker');
+      const scheduler = stack.start('scheduler');
+      await eventually('points arriving', async () => (await pointCount(stack!.influx)) >= 5 || undefined, 20_000).catch(fail);
+
+      await influxd.stop();
+      await sleep(4_000);
+      influxd = await startInfluxd({ dataDir, port: influxd.port });
+      await sleep(2_000);
+
+      // Stop probing, let the last probes and points through, then compare.
+      await scheduler.stop();
+      await sleep(3_000);
+      const probed = target.total();
+      await eventually('every probe stored', async () => (await pointCount(stack!.influx)) === probed || undefined, 30_000)
+        .catch(async (err) => fail(`${err}: ${await pointCount(stack!.influx)} points for ${probed} probes`));
+    } finally {
+      await influxd.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 90_000);
+
+  it('two scheduler replicas do not probe anything twice', async () => {
+    stack = await stackFor(Array.from({ length: 4 }, (_, i) => `  - { id: r${i}, type: http, url: "${target.url}/r${i}", interval: 1s, timeout: 500ms }`));
+    stack.start('evaluator');
+    stack.start('probe-worker');
+    stack.start('scheduler');
+    stack.start('scheduler');
+    await eventually('probing started', () => target.total() >= 4 || undefined, 20_000).catch(fail);
+    target.hits.clear();
+    await sleep(5_000);
+    for (let i = 0; i < 4; i++) expect(target.hits.get(`/r${i}`) ?? 0).toBeLessThanOrEqual(6);
+    expect(target.total()).toBeGreaterThanOrEqual(16);
+  }, 60_000);
+
+  it('retryInterval confirms an outage in seconds instead of intervals', async () => {
+    stack = await stackFor([`  - { id: flaky, type: http, url: "${target.url}/flaky", interval: 30s, retryInterval: 1s, timeout: 500ms, failureThreshold: 3 }`]);
+    stack.start('evaluator');
+    stack.start('probe-worker');
+    stack.start('scheduler');
+    target.setStatus(503);
+    await eventually('the first failing probe', () => (target.hits.get('/flaky') ?? 0) >= 1 || undefined, 40_000).catch(fail);
+    const firstFailureAt = Date.now();
+    await eventually('three failures in a row', () => (target.hits.get('/flaky') ?? 0) >= 3 || undefined, 15_000).catch(fail);
+    expect(Date.now() - firstFailureAt).toBeLessThan(8_000);
+    await eventually('the check is down', () => stack!.services.some((s) => s.name === 'evaluator' && s.output.some((line) => line.includes('check is down'))) || undefined, 5_000).catch(fail);
+  }, 90_000);
+});
