@@ -34,7 +34,10 @@ function child(schema: z.ZodType, segment: PropertyKey): z.ZodType | undefined {
   return undefined;
 }
 
-/** Looks through optional wrappers, transforms and discriminated unions to the schema that applies. */
+/**
+ * Looks through optional wrappers, transforms and unions to the schema that applies. A plain
+ * union (`tls: true | { verify, ca }`) applies its mapping branch to a mapping.
+ */
 function unwrap(schema: z.ZodType, value: unknown): z.ZodType {
   let current = schema;
   for (;;) {
@@ -42,6 +45,10 @@ function unwrap(schema: z.ZodType, value: unknown): z.ZodType {
     else if (current instanceof z.ZodPipe) current = current.in as z.ZodType;
     else if (current instanceof z.ZodDiscriminatedUnion) {
       const option = matchingOption(current, value);
+      if (option === undefined) return current;
+      current = option;
+    } else if (current instanceof z.ZodUnion) {
+      const option = isMapping(value) ? (current.options as z.ZodType[]).find((candidate) => unwrap(candidate, value) instanceof z.ZodObject) : undefined;
       if (option === undefined) return current;
       current = option;
     } else return current;

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { LineCounter, isNode, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { expandEnv } from './env.js';
 import { closestKey, knownKeys } from './known-keys.js';
 import { ConfigError, formatPath, parsePath, type ConfigProblem } from './errors.js';
 import { rawConfigSchema, show, type RawCheck, type RawConfig } from './schema.js';
-import type { CheckConfig, Config, RouteConfig, WatchConfig, ChannelConfig } from './types.js';
+import type { CheckConfig, Config, RouteConfig, WatchConfig, ChannelConfig, TlsClientConfig } from './types.js';
 
 export const DEFAULT_CONFIG_FILE = 'vigil.yaml';
 
@@ -17,6 +17,15 @@ const BUILTIN_DEFAULTS = {
   successThreshold: 1,
   regions: ['default'],
 };
+
+/** Per-type defaults of check fields (README, configuration reference). */
+export const CHECK_DEFAULTS = {
+  followRedirects: 5,
+  maxBodyBytes: 1024 * 1024,
+  icmpCount: 3,
+  /** iputils ping sends no faster than this without privileges; a probe needs count × this. */
+  icmpIntervalMs: 200,
+} as const;
 
 /** Which file to load: `--config FILE`, then VIGIL_CONFIG, then ./vigil.yaml. */
 export function configPathFrom(argv: string[], env: NodeJS.ProcessEnv): string {
@@ -54,7 +63,8 @@ export function parseConfig(text: string, env: NodeJS.ProcessEnv = process.env, 
   const parsed = rawConfigSchema.safeParse(data, { reportInput: true });
   if (!parsed.success) throw new ConfigError(source, withLines(doc, lines, parsed.error.issues.flatMap((issue) => describeIssue(issue, data))));
 
-  const config = applyDefaults(parsed.data);
+  // Relative CA file paths are resolved against the configuration file's directory.
+  const config = applyDefaults(parsed.data, dirname(resolve(source)));
   const crossProblems = crossCheck(config);
   if (crossProblems.length > 0) throw new ConfigError(source, withLines(doc, lines, crossProblems));
   return config;
@@ -99,7 +109,7 @@ function describeIssue(issue: Issue, data: unknown): ConfigProblem[] {
         const given = issue.input !== null && typeof issue.input === 'object' ? (issue.input as Record<string, unknown>)[issue.discriminator] : issue.input;
         return [{ path, message: `${issue.message}, got ${show(given)}` }];
       }
-      return [{ path, message: describeUnion(issue) }];
+      return describeUnionBranch(issue, data) ?? [{ path, message: describeUnion(issue) }];
     case 'invalid_key':
       return [{ path, message: issue.issues[0]?.message ?? issue.message }];
     case 'too_small':
@@ -128,6 +138,16 @@ function article(expected: string): string {
   return names[expected] ?? expected;
 }
 
+/**
+ * A union whose input had the right type for exactly one branch (a mapping where a boolean or
+ * a mapping is allowed, like a TCP check's `tls`) fails with that branch's own problems.
+ */
+function describeUnionBranch(issue: Extract<Issue, { code: 'invalid_union' }>, data: unknown): ConfigProblem[] | undefined {
+  const typed = issue.errors.filter((branch) => !(branch.length === 1 && branch[0]?.code === 'invalid_type' && branch[0].path.length === 0));
+  if (typed.length !== 1) return undefined;
+  return typed[0]!.flatMap((inner) => describeIssue({ ...inner, path: [...issue.path, ...inner.path] } as Issue, data));
+}
+
 /** A union of scalar types (label values, JSON expectations) fails as "expected a string, a number or true or false". */
 function describeUnion(issue: Extract<Issue, { code: 'invalid_union' }>): string {
   const expected = issue.errors.map((branch) => {
@@ -140,7 +160,7 @@ function describeUnion(issue: Extract<Issue, { code: 'invalid_union' }>): string
   return `expected ${list}, got ${show(issue.input)}`;
 }
 
-function applyDefaults(raw: RawConfig): Config {
+function applyDefaults(raw: RawConfig, baseDir: string): Config {
   const defaults = {
     intervalMs: raw.defaults?.interval ?? BUILTIN_DEFAULTS.intervalMs,
     timeoutMs: raw.defaults?.timeout ?? BUILTIN_DEFAULTS.timeoutMs,
@@ -150,7 +170,7 @@ function applyDefaults(raw: RawConfig): Config {
     regions: raw.defaults?.regions ?? BUILTIN_DEFAULTS.regions,
   };
   return {
-    checks: (raw.checks ?? []).map((check) => checkWithDefaults(check, defaults)),
+    checks: (raw.checks ?? []).map((check) => checkWithDefaults(check, defaults, baseDir)),
     watches: (raw.watches ?? []).map(watchWithDefaults),
     channels: (raw.channels ?? []).map(channelWithDefaults),
     routes: (raw.routes ?? []).map(routeWithDefaults),
@@ -159,7 +179,7 @@ function applyDefaults(raw: RawConfig): Config {
 
 type Defaults = Omit<CheckConfig, 'id' | 'type' | 'labels' | 'description'>;
 
-function checkWithDefaults(check: RawCheck, defaults: Defaults): CheckConfig {
+function checkWithDefaults(check: RawCheck, defaults: Defaults, baseDir: string): CheckConfig {
   const common = {
     id: check.id,
     ...(check.description === undefined ? {} : { description: check.description }),
@@ -171,6 +191,12 @@ function checkWithDefaults(check: RawCheck, defaults: Defaults): CheckConfig {
     labels: check.labels ?? {},
     regions: check.regions ?? defaults.regions,
   };
+  const caOf = (ca: string | undefined) => ca === undefined || ca.includes('-----BEGIN') || isAbsolute(ca) ? ca : resolve(baseDir, ca);
+  const tlsOf = (tls: { verify?: boolean | undefined; ca?: string | undefined; serverName?: string | undefined } | undefined): TlsClientConfig => ({
+    verify: tls?.verify ?? true,
+    ...optional('ca', caOf(tls?.ca)),
+    ...optional('serverName', tls?.serverName),
+  });
   switch (check.type) {
     case 'http': {
       const expect = check.expect ?? {};
@@ -181,20 +207,62 @@ function checkWithDefaults(check: RawCheck, defaults: Defaults): CheckConfig {
         method: check.method ?? 'GET',
         headers: check.headers ?? {},
         ...optional('body', check.body),
+        followRedirects: check.followRedirects ?? CHECK_DEFAULTS.followRedirects,
+        maxBodyBytes: check.maxBodyBytes ?? CHECK_DEFAULTS.maxBodyBytes,
+        tls: tlsOf(check.tls),
         expect: {
           status: expect.status ?? ['2xx'],
           ...optional('maxResponseTimeMs', expect.maxResponseTime),
           ...optional('bodyContains', expect.bodyContains),
           ...optional('bodyMatches', expect.bodyMatches),
           ...optional('json', expect.json),
+          ...optional('headers', expect.headers),
           ...optional('certExpiresAfterMs', expect.certExpiresAfter),
         },
       };
     }
     case 'tcp':
-      return { ...common, type: 'tcp', host: check.host, port: check.port };
+      return {
+        ...common,
+        type: 'tcp',
+        host: check.host,
+        port: check.port,
+        ...optional('send', check.send),
+        ...optional('expect', check.expect),
+        ...optional('tls', check.tls === undefined || check.tls === false ? undefined : tlsOf(check.tls === true ? {} : check.tls)),
+      };
     case 'dns':
-      return { ...common, type: 'dns', name: check.name, recordType: check.recordType ?? 'A', ...optional('server', check.server), expect: check.expect ?? [] };
+      return {
+        ...common,
+        type: 'dns',
+        name: check.name,
+        recordType: check.recordType ?? 'A',
+        ...optional('server', check.server),
+        rcode: check.rcode ?? 'NOERROR',
+        expect: check.expect ?? [],
+      };
+    case 'tls':
+      return {
+        ...common,
+        type: 'tls',
+        host: check.host,
+        port: check.port,
+        ...optional('serverName', check.serverName),
+        verify: check.verify ?? true,
+        ...optional('ca', caOf(check.ca)),
+        expect: { ...optional('certExpiresAfterMs', check.expect?.certExpiresAfter) },
+      };
+    case 'icmp':
+      return {
+        ...common,
+        type: 'icmp',
+        host: check.host,
+        count: check.count ?? CHECK_DEFAULTS.icmpCount,
+        expect: {
+          ...optional('maxLossPercent', check.expect?.maxLossPercent),
+          ...optional('maxResponseTimeMs', check.expect?.maxResponseTime),
+        },
+      };
   }
 }
 
@@ -231,6 +299,32 @@ function routeWithDefaults(route: NonNullable<RawConfig['routes']>[number]): Rou
   };
 }
 
+/** Rules between fields of one check that the schema cannot express field by field. */
+function checkTypeProblems(check: CheckConfig, at: string): ConfigProblem[] {
+  switch (check.type) {
+    case 'http':
+      if (check.expect.certExpiresAfterMs !== undefined && check.url.startsWith('http:') && check.followRedirects === 0) {
+        return [{ path: `${at}.expect.certExpiresAfter`, message: 'needs an https:// URL (or redirects to one): this check never sees a certificate' }];
+      }
+      return [];
+    case 'dns':
+      if (check.rcode !== 'NOERROR' && check.expect.length > 0) {
+        return [{ path: `${at}.expect`, message: `answers cannot be expected together with rcode ${check.rcode} (only NOERROR carries answers)` }];
+      }
+      return [];
+    case 'icmp': {
+      const neededMs = check.count * CHECK_DEFAULTS.icmpIntervalMs;
+      if (neededMs >= check.timeoutMs) {
+        return [{ path: `${at}.count`, message: `${check.count} echo requests, ${CHECK_DEFAULTS.icmpIntervalMs}ms apart, need a timeout longer than ${neededMs}ms (timeout is ${check.timeoutMs}ms)` }];
+      }
+      return [];
+    }
+    case 'tcp':
+    case 'tls':
+      return [];
+  }
+}
+
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
@@ -253,6 +347,7 @@ function crossCheck(config: Config): ConfigProblem[] {
     if (check.retryIntervalMs !== undefined && check.retryIntervalMs > check.intervalMs) {
       problems.push({ path: `checks[${index}].retryInterval`, message: `must not be longer than the interval (${check.retryIntervalMs}ms > ${check.intervalMs}ms)` });
     }
+    problems.push(...checkTypeProblems(check, `checks[${index}]`));
   });
   const channelIds = new Set(config.channels.map((channel) => channel.id));
   config.routes.forEach((route, index) => {

@@ -93,7 +93,9 @@ export class MetricsFlusher {
 
   private async holdLock(): Promise<boolean> {
     const { redis } = this.options;
-    const ttlMs = this.options.lockTtlMs ?? 30_000;
+    // Short, so a flusher that died hands over soon; a slow write that outlives it only risks
+    // a harmless second write of the same points, never a trim of unwritten ones.
+    const ttlMs = this.options.lockTtlMs ?? 15_000;
     const renewed = await redis.eval(RENEW_IF_OWNER, 1, REDIS_KEYS.metricsFlushLock, this.token, String(ttlMs));
     if (renewed === 1) return true;
     return (await redis.set(REDIS_KEYS.metricsFlushLock, this.token, 'PX', ttlMs, 'NX')) === 'OK';
@@ -105,13 +107,7 @@ export class MetricsFlusher {
     const batchSize = this.options.batchSize ?? 5_000;
     const lines = await redis.lrange(REDIS_KEYS.metricsBuffer, 0, batchSize - 1);
     if (lines.length === 0) return 0;
-    try {
-      await writer.write(lines);
-    } catch (err) {
-      if (!(err instanceof MetricsWriteError) || err.retryable) throw err;
-      // InfluxDB refused the points themselves; resending the same bytes can never succeed.
-      log.error({ err, lines: lines.length, firstLine: lines[0] }, 'InfluxDB rejected a batch of points; dropping it');
-    }
+    await writeIsolatingRejects(writer, lines, log);
     await redis.eval(TRIM_IF_OWNER, 2, REDIS_KEYS.metricsBuffer, REDIS_KEYS.metricsFlushLock, this.token, String(lines.length));
     return lines.length;
   }
@@ -124,5 +120,25 @@ export class MetricsFlusher {
         resolve();
       };
     });
+  }
+}
+
+/**
+ * Writes a batch; when InfluxDB refuses it as malformed (4xx), halves it until the bad lines
+ * are alone, writes the rest and drops only those, each logged. Resending a refused line can
+ * never succeed, and one bad point must not cost its 4,999 neighbours.
+ */
+async function writeIsolatingRejects(writer: MetricsWriter, lines: string[], log: Logger): Promise<void> {
+  try {
+    await writer.write(lines);
+  } catch (err) {
+    if (!(err instanceof MetricsWriteError) || err.retryable) throw err;
+    if (lines.length === 1) {
+      log.error({ err, line: lines[0] }, 'InfluxDB rejected a point; dropping it');
+      return;
+    }
+    const half = Math.ceil(lines.length / 2);
+    await writeIsolatingRejects(writer, lines.slice(0, half), log);
+    await writeIsolatingRejects(writer, lines.slice(half), log);
   }
 }

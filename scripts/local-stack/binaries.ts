@@ -9,6 +9,8 @@ export interface SystemBinary {
 
 export const REDIS_SERVER: SystemBinary = { command: 'redis-server', debianPackage: 'redis-server' };
 export const INFLUXD: SystemBinary = { command: 'influxd', debianPackage: 'influxdb' };
+/** For icmp probes (and their tests): Node cannot send ICMP echo requests itself. */
+export const PING: SystemBinary = { command: 'ping', debianPackage: 'iputils-ping' };
 
 export function hasCommand(command: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;

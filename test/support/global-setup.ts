@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { ensureBinaries, INFLUXD, REDIS_SERVER } from '../../scripts/local-stack/binaries.js';
+import { ensureBinaries, INFLUXD, PING, REDIS_SERVER } from '../../scripts/local-stack/binaries.js';
 import { startInfluxd, startRedis, type LocalServer } from '../../scripts/local-stack/servers.js';
 
 declare module 'vitest' {
@@ -15,6 +15,7 @@ declare module 'vitest' {
 /** Starts one real redis-server and one real influxd for the whole run, on free loopback ports. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   ensureBinaries([REDIS_SERVER, INFLUXD]);
+  ensureBinaries([PING]); // the icmp probe tests ping 127.0.0.1
   const dataDir = mkdtempSync(join(tmpdir(), 'vigil-test-'));
   const servers: LocalServer[] = [];
   try {

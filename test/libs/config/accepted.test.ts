@@ -25,12 +25,15 @@ describe('the example from the issue', () => {
       successThreshold: 2,
       labels: { team: 'shop', severity: 'critical' },
       regions: ['default'],
+      followRedirects: 5,
+      maxBodyBytes: 1_048_576,
+      tls: { verify: true },
       expect: {
         status: [200, '3xx'],
         maxResponseTimeMs: 800,
         bodyContains: '"status":"ok"',
         bodyMatches: 'version \\d+',
-        json: { '$.status': 'UP' },
+        json: { '$.status': { eq: 'UP' } },
         certExpiresAfterMs: 14 * 86_400_000,
       },
     });
@@ -45,7 +48,7 @@ describe('the example from the issue', () => {
 
   it('gives the DNS check the file defaults and no expected answers', () => {
     expect(config.checks[2]).toEqual({
-      id: 'resolver', type: 'dns', name: 'example.com', recordType: 'A', expect: [],
+      id: 'resolver', type: 'dns', name: 'example.com', recordType: 'A', rcode: 'NOERROR', expect: [],
       intervalMs: 30_000, timeoutMs: 5_000, failureThreshold: 3, successThreshold: 1, labels: {}, regions: ['default'],
     });
   });

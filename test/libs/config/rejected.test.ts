@@ -79,15 +79,15 @@ describe('unknown keys', () => {
 
   it('lists the keys of the check type that was written', () => {
     const [problem] = problemsOf(tcpCheck('url: "https://example.com/"'));
-    expect(problem?.message).toMatch(/expected one of: .*\bhost, port$/);
+    expect(problem?.message).toMatch(/expected one of: .*\bhost, port, send, expect, tls$/);
     expect(problem?.message).not.toMatch(/\burl\b/);
   });
 });
 
 describe('types of checks and channels', () => {
   it.each<Case>([
-    { name: 'an unknown check type', yaml: 'checks:\n  - { id: a, type: icmp, host: h }\n', path: 'checks[0].type', message: /expected one of "http", "tcp", "dns", got "icmp"/ },
-    { name: 'a check without a type', yaml: 'checks:\n  - { id: a, host: h, port: 1 }\n', path: 'checks[0].type', message: /expected one of "http", "tcp", "dns", got nothing/ },
+    { name: 'an unknown check type', yaml: 'checks:\n  - { id: a, type: smtp, host: h }\n', path: 'checks[0].type', message: /expected one of "http", "tcp", "dns", "tls", "icmp", got "smtp"/ },
+    { name: 'a check without a type', yaml: 'checks:\n  - { id: a, host: h, port: 1 }\n', path: 'checks[0].type', message: /expected one of "http", "tcp", "dns", "tls", "icmp", got nothing/ },
     { name: 'an unknown channel type', yaml: 'channels:\n  - { id: c, type: slack, url: "https://h.example/" }\n', path: 'channels[0].type', message: /expected one of "webhook", got "slack"/ },
     { name: 'a check that is not a mapping', yaml: 'checks:\n  - shop-api\n', path: 'checks[0]', message: /expected a mapping, got "shop-api"/ },
     { name: 'a section that is not a list', yaml: 'checks: { id: a }\n', path: 'checks', message: /expected a list, got a mapping/ },
@@ -162,7 +162,7 @@ describe('HTTP expectations', () => {
   });
 
   it('rejects a bodyMatches that is not a regular expression, with the reason', () => {
-    expectOneProblem({ name: '', yaml: httpCheck('expect: { bodyMatches: "version (\\\\d+" }'), path: 'checks[0].expect.bodyMatches', message: /expected a regular expression, got "version \(\\\\d\+" \(.*Unterminated group/ });
+    expectOneProblem({ name: '', yaml: httpCheck('expect: { bodyMatches: "version (\\\\d+" }'), path: 'checks[0].expect.bodyMatches', message: /expected a regular expression, got "version \(\\\\d\+" \(missing closing \)\)/ });
   });
 
   it.each([
@@ -174,7 +174,7 @@ describe('HTTP expectations', () => {
   });
 
   it('rejects a JSON expectation that is not a scalar', () => {
-    expectOneProblem({ name: '', yaml: httpCheck('expect: { json: { "$.tags": [a] } }'), path: 'checks[0].expect.json["$.tags"]', message: /expected a string, a number, true or false or null, got a list/ });
+    expectOneProblem({ name: '', yaml: httpCheck('expect: { json: { "$.tags": [a] } }'), path: 'checks[0].expect.json["$.tags"]', message: /expected a string, a number, true or false, null or a mapping, got a list/ });
   });
 
   it.each([

@@ -53,12 +53,16 @@ describe('metrics buffer', () => {
     expect(await countPoints(writer, 'probe')).toBe(10);
   });
 
-  it('drops a batch InfluxDB rejects as malformed instead of retrying it forever', async () => {
+  it('drops only the points InfluxDB rejects as malformed, logging each, and stores their neighbours', async () => {
     const writer = new InfluxV1Writer({ url: influxUrl(), database: uniqueName('buffer') });
-    await redis.rpush(REDIS_KEYS.metricsBuffer, 'this is not line protocol');
-    flusher = new MetricsFlusher({ redis, writer, log, idleMs: 50 });
+    const good = lines('probe', 40);
+    await redis.rpush(REDIS_KEYS.metricsBuffer, ...good.slice(0, 25), 'this is not line protocol', ...good.slice(25));
+    const logged: string[] = [];
+    flusher = new MetricsFlusher({ redis, writer, log: pino({ level: 'error' }, { write: (line: string) => logged.push(line) }), idleMs: 50 });
     flusher.start();
-    await eventually('bad batch dropped', async () => (await redis.llen(REDIS_KEYS.metricsBuffer)) === 0 || undefined);
+    await eventually('batch handled', async () => (await redis.llen(REDIS_KEYS.metricsBuffer)) === 0 || undefined);
+    expect(await countPoints(writer, 'probe')).toBe(40);
+    expect(logged.filter((line) => line.includes('this is not line protocol'))).toHaveLength(1);
   });
 
   describe('while InfluxDB is down', () => {

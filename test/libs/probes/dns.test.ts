@@ -11,7 +11,7 @@ describe('dns probe', () => {
   afterAll(() => server.close());
 
   const dnsCheck = (name: string, expect: string[] = []): DnsCheckConfig => ({
-    id: 'resolver', type: 'dns', name, recordType: 'A', server: server.address, expect,
+    id: 'resolver', type: 'dns', name, recordType: 'A', server: server.address, rcode: 'NOERROR', expect,
     intervalMs: 10_000, timeoutMs: 1_000, failureThreshold: 1, successThreshold: 1, labels: {}, regions: ['default'],
   });
 
