@@ -9,6 +9,11 @@ import { REDIS_KEYS } from './redis-keys.js';
  * whole slot of checks cheaply and workers on any host need no configuration file.
  */
 
+/** What the evaluator keeps state for: a check as probed from one region ("shop-api@eu"). */
+export function checkInRegion(checkId: string, region: string): string {
+  return `${checkId}@${region}`;
+}
+
 export function specHashOf(check: CheckConfig): string {
   return createHash('sha256').update(JSON.stringify(check)).digest('hex').slice(0, 16);
 }

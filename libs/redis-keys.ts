@@ -13,12 +13,12 @@ export const REDIS_KEYS = {
   checks: 'vigil:checks',
   /** String: sha of the whole registry, so the scheduler rewrites it only when it changed or was lost. */
   checksSha: 'vigil:checks:sha',
-  /** Set of check ids whose state is pending or down: they are probed at their retryInterval. */
+  /** Set of "<check>@<region>" whose state is pending or down: probed at their retryInterval. */
   failing: 'vigil:failing',
   /** Pub/sub channel: the failing set changed (the scheduler re-plans cadences). */
   failingChanged: 'vigil:failing:changed',
-  /** String (JSON CheckState): the evaluator's state machine per check. */
-  checkState: (checkId: string) => `vigil:check-state:${checkId}`,
+  /** String (JSON CheckState): the evaluator's state machine per check and region ("<check>@<region>"). */
+  checkState: (checkInRegion: string) => `vigil:check-state:${checkInRegion}`,
   /** List of InfluxDB line-protocol strings waiting to be written. */
   metricsBuffer: 'vigil:metrics:buffer',
   /** String with a TTL: held by the one process flushing the metrics buffer. */

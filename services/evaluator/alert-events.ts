@@ -5,9 +5,12 @@ import type { Transition } from './state-machine.js';
 
 export const CHECK_DOWN = 'CheckDown';
 
-/** Labels every CheckDown alert carries; Vigil's own names win over a check's labels of the same name. */
-export function alertLabels(check: Pick<CheckConfig, 'id' | 'labels'>): Record<string, string> {
-  return { ...check.labels, alertname: CHECK_DOWN, check: check.id };
+/**
+ * Labels every CheckDown alert carries; Vigil's own names win over a check's labels of the
+ * same name. A check probed from several regions alerts per region, labelled with it.
+ */
+export function alertLabels(check: Pick<CheckConfig, 'id' | 'labels' | 'regions'>, region: string): Record<string, string> {
+  return { ...check.labels, alertname: CHECK_DOWN, check: check.id, ...(check.regions.length > 1 ? { region } : {}) };
 }
 
 /** Alertmanager-style fingerprint: a stable hash of the sorted label set. */
@@ -17,8 +20,8 @@ export function fingerprintOf(labels: Record<string, string>): string {
 }
 
 /** The alert event for a transition. Deterministic, so a retried evaluation produces the same event. */
-export function alertEventFor(check: Pick<CheckConfig, 'id' | 'labels' | 'description'>, transition: Transition, lastMessage?: string): AlertEvent {
-  const labels = alertLabels(check);
+export function alertEventFor(check: Pick<CheckConfig, 'id' | 'labels' | 'description' | 'regions'>, region: string, transition: Transition, lastMessage?: string): AlertEvent {
+  const labels = alertLabels(check, region);
   const reason = transition.kind === 'down' ? transition.message : lastMessage;
   const annotations: Record<string, string> = {
     summary: `${check.id} is down`,

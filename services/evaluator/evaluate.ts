@@ -2,6 +2,7 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { CheckConfig } from '../../libs/config/index.js';
+import { checkInRegion } from '../../libs/check-registry.js';
 import { jobIdOf, type AlertEvent, type ProbeResult } from '../../libs/queues/index.js';
 import { REDIS_KEYS } from '../../libs/redis-keys.js';
 import { alertEventFor } from './alert-events.js';
@@ -20,6 +21,9 @@ export interface EvaluationDeps {
 }
 
 interface Change {
+  /** "<check>@<region>": state is kept per check and region. */
+  subject: string;
+  region: string;
   check: CheckConfig;
   before: CheckState;
   after: CheckState;
@@ -34,7 +38,8 @@ export function applyResults(results: ProbeResult[], checks: Map<string, CheckCo
   const points: string[] = [];
   for (const result of [...results].sort((a, b) => a.scheduledAt - b.scheduledAt)) {
     const check = checks.get(result.checkId);
-    const before = states.get(result.checkId) ?? INITIAL_STATE;
+    const subject = checkInRegion(result.checkId, result.region);
+    const before = states.get(subject) ?? INITIAL_STATE;
     if (!check) {
       // Removed from the configuration after this probe ran: keep the measurement only.
       points.push(probePoint(result, 'unknown'));
@@ -43,9 +48,11 @@ export function applyResults(results: ProbeResult[], checks: Map<string, CheckCo
     const outcome = step(before, { ok: result.ok, scheduledAt: result.scheduledAt, ...(result.message === undefined ? {} : { message: result.message }) }, check);
     points.push(probePoint(result, outcome.state.status));
     if (outcome.ignored) continue;
-    states.set(check.id, outcome.state);
-    const earlier = changes.get(check.id);
-    changes.set(check.id, {
+    states.set(subject, outcome.state);
+    const earlier = changes.get(subject);
+    changes.set(subject, {
+      subject,
+      region: result.region,
       check,
       before: earlier?.before ?? before,
       after: outcome.state,
@@ -67,7 +74,7 @@ const isFailing = (status: CheckStatus) => status === 'pending' || status === 'd
  * guarded by WATCH so concurrent evaluators cannot interleave on a check.
  */
 export async function evaluateBatch(deps: EvaluationDeps, checks: Map<string, CheckConfig>, results: ProbeResult[]): Promise<void> {
-  const ids = [...new Set(results.map((result) => result.checkId).filter((id) => checks.has(id)))];
+  const ids = [...new Set(results.filter((result) => checks.has(result.checkId)).map((result) => checkInRegion(result.checkId, result.region)))];
   for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
     if (await tryCommit(deps, checks, results, ids)) return;
   }
@@ -86,21 +93,21 @@ async function tryCommit(deps: EvaluationDeps, checks: Map<string, CheckConfig>,
     });
     const { changes, points } = applyResults(results, checks, stored);
 
-    const events = changes.flatMap((change) => (change.transition ? [alertEventFor(change.check, change.transition, change.before.lastMessage)] : []));
+    const events = changes.flatMap((change) => (change.transition ? [alertEventFor(change.check, change.region, change.transition, change.before.lastMessage)] : []));
     if (events.length > 0) {
       // Epoch millis, not the ISO text: BullMQ refuses most custom ids that contain ":".
       await deps.alerts.addBulk(events.map((event) => ({ name: event.status, data: event, opts: { jobId: jobIdOf(event.fingerprint, event.status, Date.parse(event.startsAt)) } })));
     }
 
     const transaction = stateRedis.multi();
-    for (const change of changes) transaction.set(REDIS_KEYS.checkState(change.check.id), JSON.stringify(change.after));
-    const startFailing = changes.filter((c) => isFailing(c.after.status) && !isFailing(c.before.status)).map((c) => c.check.id);
-    const stopFailing = changes.filter((c) => !isFailing(c.after.status) && isFailing(c.before.status)).map((c) => c.check.id);
+    for (const change of changes) transaction.set(REDIS_KEYS.checkState(change.subject), JSON.stringify(change.after));
+    const startFailing = changes.filter((c) => isFailing(c.after.status) && !isFailing(c.before.status)).map((c) => c.subject);
+    const stopFailing = changes.filter((c) => !isFailing(c.after.status) && isFailing(c.before.status)).map((c) => c.subject);
     if (startFailing.length > 0) transaction.sadd(REDIS_KEYS.failing, ...startFailing);
     if (stopFailing.length > 0) transaction.srem(REDIS_KEYS.failing, ...stopFailing);
     // Only checks with a retryInterval change cadence; the rest need no re-planning.
     const recadenced = changes.filter((c) => c.check.retryIntervalMs !== undefined && isFailing(c.after.status) !== isFailing(c.before.status));
-    if (recadenced.length > 0) transaction.publish(REDIS_KEYS.failingChanged, recadenced.map((c) => c.check.id).join(','));
+    if (recadenced.length > 0) transaction.publish(REDIS_KEYS.failingChanged, recadenced.map((c) => c.subject).join(','));
     if (deps.recordMetrics && points.length > 0) transaction.rpush(REDIS_KEYS.metricsBuffer, ...points);
     if ((await transaction.exec()) === null) return false;
 
@@ -113,9 +120,9 @@ async function tryCommit(deps: EvaluationDeps, checks: Map<string, CheckConfig>,
 }
 
 function logChanges(log: Logger, changes: Change[]): void {
-  for (const { check, before, after, transition, reason } of changes) {
-    if (transition?.kind === 'down') log.warn({ checkId: check.id, reason }, 'check is down');
-    else if (transition?.kind === 'recovered') log.info({ checkId: check.id }, 'check recovered');
-    else if (after.status !== before.status) log.info({ checkId: check.id, from: before.status, to: after.status, reason }, 'check state changed');
+  for (const { check, region, before, after, transition, reason } of changes) {
+    if (transition?.kind === 'down') log.warn({ checkId: check.id, region, reason }, 'check is down');
+    else if (transition?.kind === 'recovered') log.info({ checkId: check.id, region }, 'check recovered');
+    else if (after.status !== before.status) log.info({ checkId: check.id, region, from: before.status, to: after.status, reason }, 'check state changed');
   }
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { specHashOf } from '../../libs/check-registry.js';
+import { checkInRegion, specHashOf } from '../../libs/check-registry.js';
 import type { CheckConfig } from '../../libs/config/index.js';
 import type { ProbeSlotJob } from '../../libs/queues/index.js';
 
@@ -30,9 +30,9 @@ export function offsetOf(checkId: string, intervalMs: number): number {
   return hash.readUInt32BE(0) % intervalMs;
 }
 
-/** The cadence a check runs at: its retryInterval while failing, its interval otherwise. */
-export function cadenceOf(check: CheckConfig, failing: ReadonlySet<string>): number {
-  return failing.has(check.id) && check.retryIntervalMs !== undefined ? check.retryIntervalMs : check.intervalMs;
+/** The cadence a check runs at in a region: its retryInterval while failing there, its interval otherwise. */
+export function cadenceOf(check: CheckConfig, region: string, failing: ReadonlySet<string>): number {
+  return check.retryIntervalMs !== undefined && failing.has(checkInRegion(check.id, region)) ? check.retryIntervalMs : check.intervalMs;
 }
 
 export function slotSchedulerId(region: string, everyMs: number, slot: number): string {
@@ -43,11 +43,12 @@ export function slotSchedulerId(region: string, everyMs: number, slot: number): 
 export function planSlots(checks: CheckConfig[], failing: ReadonlySet<string> = new Set(), slotMs = DEFAULT_SLOT_MS, leadMs = DEFAULT_LEAD_MS): Map<string, PlannedSlot> {
   const plan = new Map<string, PlannedSlot>();
   for (const check of [...checks].sort((a, b) => a.id.localeCompare(b.id))) {
-    const everyMs = cadenceOf(check, failing);
-    const offset = offsetOf(check.id, everyMs);
-    const slot = Math.floor(offset / slotMs);
-    const entry = { id: check.id, specHash: specHashOf(check), phaseMs: offset - slot * slotMs };
+    const specHash = specHashOf(check);
     for (const region of check.regions) {
+      const everyMs = cadenceOf(check, region, failing);
+      const offset = offsetOf(check.id, everyMs);
+      const slot = Math.floor(offset / slotMs);
+      const entry = { id: check.id, specHash, phaseMs: offset - slot * slotMs };
       const schedulerId = slotSchedulerId(region, everyMs, slot);
       const planned = plan.get(schedulerId);
       if (planned) planned.data.checks.push(entry);

@@ -50,7 +50,7 @@ describe('evaluator', () => {
 
   it('keeps the check state in Redis', async () => {
     await feed(result(1_000, true));
-    const state = JSON.parse((await redis.get(REDIS_KEYS.checkState('api')))!);
+    const state = JSON.parse((await redis.get(REDIS_KEYS.checkState('api@default')))!);
     expect(state).toMatchObject({ status: 'up', lastTick: 1_000 });
   });
 
@@ -68,7 +68,7 @@ describe('evaluator', () => {
 
   it('ignores a duplicate result for a tick already evaluated', async () => {
     await feed(result(4_000, true));
-    const state = JSON.parse((await redis.get(REDIS_KEYS.checkState('api')))!);
+    const state = JSON.parse((await redis.get(REDIS_KEYS.checkState('api@default')))!);
     expect(state.status).toBe('down');
   });
 
@@ -83,18 +83,24 @@ describe('evaluator', () => {
 
   it('lists a check that is pending or down in the failing set, and takes it out on recovery', async () => {
     await feed(result(7_000, false));
-    expect(await redis.sismember(REDIS_KEYS.failing, 'api')).toBe(1);
+    expect(await redis.sismember(REDIS_KEYS.failing, 'api@default')).toBe(1);
     await feed(result(8_000, true));
-    expect(await redis.sismember(REDIS_KEYS.failing, 'api')).toBe(0);
+    expect(await redis.sismember(REDIS_KEYS.failing, 'api@default')).toBe(0);
   });
 
   it('evaluates a batch holding several checks and ticks in scheduled order', async () => {
     const queue = results();
     const batch = [result(10_000, false), result(9_000, false), { ...result(9_000, true), checkId: 'gone' }];
     await queue.add('results', { region: 'default', results: batch });
-    await eventually('batch evaluated', async () => (JSON.parse((await redis.get(REDIS_KEYS.checkState('api')))!).lastTick === 10_000) || undefined);
+    await eventually('batch evaluated', async () => (JSON.parse((await redis.get(REDIS_KEYS.checkState('api@default')))!).lastTick === 10_000) || undefined);
     await queue.close();
-    expect(JSON.parse((await redis.get(REDIS_KEYS.checkState('api')))!)).toMatchObject({ status: 'down', consecutiveFailures: 2 });
+    expect(JSON.parse((await redis.get(REDIS_KEYS.checkState('api@default')))!)).toMatchObject({ status: 'down', consecutiveFailures: 2 });
+  });
+
+  it('keeps state per region, so one region failing does not hide another being up', async () => {
+    await feed({ ...result(20_000, false), region: 'eu' }, { ...result(20_000, true), region: 'us' });
+    expect(JSON.parse((await redis.get(REDIS_KEYS.checkState('api@eu')))!).status).toBe('pending');
+    expect(JSON.parse((await redis.get(REDIS_KEYS.checkState('api@us')))!).status).toBe('up');
   });
 
   it('does not buffer points when no metrics writer is configured', async () => {

@@ -63,6 +63,19 @@ describe('probe worker', () => {
     await eventually('the probe after the lead', () => target.hits() > hitsBefore || undefined);
   });
 
+  it('takes only probes of its own region', async () => {
+    const eu = createQueue('probes', redis, 'eu');
+    await eu.add('slot', { region: 'eu', intervalMs: check.intervalMs, leadMs: 0, checks: [{ id: 'web', specHash: specHashOf(check), phaseMs: 0 }] }, { jobId: `repeat:slot-eu:${Date.now()}` });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect((await eu.getJobCounts('waiting')).waiting).toBe(1);
+    const euWorker = startProbeWorker({ redis, log: pino({ level: 'silent' }), region: 'eu', concurrency: 10 });
+    await eventually('the eu worker took it', async () => (await eu.getJobCounts('waiting')).waiting === 0 || undefined);
+    const euBatch = await eventually('an eu result batch', async () => (await batches()).find((batch) => batch.region === 'eu'));
+    expect(euBatch.results[0]).toMatchObject({ checkId: 'web', region: 'eu' });
+    await euWorker.close();
+    await eu.close();
+  });
+
   it('drops and counts a probe that could not start within its interval instead of running it late', async () => {
     const hitsBefore = target.hits();
     await addSlot(Date.now() - 10_000);

@@ -47,13 +47,19 @@ describe('slot plan', () => {
 
   it('probes a failing check at its retryInterval, and a healthy one at its interval', () => {
     const flaky = check('flaky', { retryIntervalMs: 2_000 });
-    expect(cadenceOf(flaky, new Set())).toBe(10_000);
-    expect(cadenceOf(flaky, new Set(['flaky']))).toBe(2_000);
-    expect([...planSlots([flaky], new Set(['flaky'])).values()][0]!.everyMs).toBe(2_000);
+    expect(cadenceOf(flaky, 'default', new Set())).toBe(10_000);
+    expect(cadenceOf(flaky, 'default', new Set(['flaky@default']))).toBe(2_000);
+    expect([...planSlots([flaky], new Set(['flaky@default'])).values()][0]!.everyMs).toBe(2_000);
+  });
+
+  it('probes faster only in the region where the check is failing', () => {
+    const flaky = check('flaky', { retryIntervalMs: 2_000, regions: ['eu', 'us'] });
+    const cadences = [...planSlots([flaky], new Set(['flaky@eu'])).values()].map((slot) => `${slot.region}:${slot.everyMs}`).sort();
+    expect(cadences).toEqual(['eu:2000', 'us:10000']);
   });
 
   it('keeps a failing check without retryInterval at its interval', () => {
-    expect(cadenceOf(check('plain'), new Set(['plain']))).toBe(10_000);
+    expect(cadenceOf(check('plain'), 'default', new Set(['plain@default']))).toBe(10_000);
   });
 });
 

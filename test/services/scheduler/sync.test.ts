@@ -56,10 +56,10 @@ describe('schedule sync against Redis', () => {
   });
 
   it('probes a failing check at its retryInterval', async () => {
-    await redis.sadd(REDIS_KEYS.failing, 'a');
+    await redis.sadd(REDIS_KEYS.failing, 'a@default');
     await sync.sync([check('a', { retryIntervalMs: 2_000 }), check('b')]);
     expect(await scheduled()).toEqual(['a/2000', 'b/10000']);
-    await redis.srem(REDIS_KEYS.failing, 'a');
+    await redis.srem(REDIS_KEYS.failing, 'a@default');
     await sync.sync([check('a', { retryIntervalMs: 2_000 }), check('b')]);
     expect(await scheduled()).toEqual(['a/10000', 'b/10000']);
   });
