@@ -9,6 +9,10 @@ ENV NODE_ENV=production \
 
 WORKDIR /app
 
+# icmp checks run the system ping; the container needs CAP_NET_RAW (Docker's default set has it).
+RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends iputils-ping \
+ && rm -rf /var/lib/apt/lists/*
+
 # Dependencies first, so code changes do not reinstall them. tsx is a runtime dependency
 # (services run from TypeScript source), so --omit=dev keeps everything the services need.
 COPY package.json package-lock.json ./

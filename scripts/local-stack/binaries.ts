@@ -33,7 +33,7 @@ export function ensureBinaries(binaries: SystemBinary[], log: (line: string) => 
   const isRoot = process.getuid?.() === 0;
   if (!isRoot || !isDebianLike() || !hasCommand('apt-get')) {
     throw new Error(`missing ${missing.map((b) => b.command).join(' and ')}: install the Debian/Ubuntu package(s) ${packages.join(' ')} `
-      + `(apt-get install ${packages.join(' ')}), or point REDIS_URL / INFLUX_URL at running servers`);
+      + `(apt-get install ${packages.join(' ')})${missing.some((b) => b === REDIS_SERVER || b === INFLUXD) ? ', or point REDIS_URL / INFLUX_URL at running servers' : ''}`);
   }
   log(`installing ${packages.join(' ')} with apt-get (needed: ${missing.map((b) => b.command).join(', ')})`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
