@@ -1,18 +1,7 @@
 import type { CheckConfig, CheckType } from '../config/index.js';
-import type { ErrorClass, ProbeTimings } from '../queues/index.js';
+import type { ErrorClass, ProbeOutcome, ProbeTimings } from '../queues/index.js';
 
-/** What one probe found. A down target is an outcome with ok: false, never a thrown error. */
-export interface ProbeOutcome {
-  ok: boolean;
-  errorClass?: ErrorClass;
-  message?: string;
-  statusCode?: number;
-  timings: ProbeTimings;
-  /** Days until the leaf certificate expires (negative once expired), whenever the probe spoke TLS. */
-  certDaysLeft?: number;
-  /** icmp: share of echo requests without a reply, 0 to 100. */
-  lossPercent?: number;
-}
+export type { ProbeOutcome } from '../queues/index.js';
 
 /** Facts an outcome carries besides ok/class/message/timings, pass or fail. */
 export type OutcomeFacts = Pick<ProbeOutcome, 'statusCode' | 'certDaysLeft' | 'lossPercent'>;

@@ -51,14 +51,8 @@ export interface ProbeTimings {
   totalMs: number;
 }
 
-/** results: what one probe measured. A target that is down is `ok: false`, never a failed job. */
-export interface ProbeResult {
-  checkId: string;
-  checkType: CheckConfig['type'];
-  region: string;
-  /** Epoch ms the probe was scheduled for; the InfluxDB timestamp and the state machine's tick. */
-  scheduledAt: number;
-  startedAt: number;
+/** What one probe found. A down target is an outcome with ok: false, never a thrown error. */
+export interface ProbeOutcome {
   ok: boolean;
   errorClass?: ErrorClass;
   /** Human-readable reason for a failure ("expected status 2xx, got 503"). */
@@ -69,6 +63,16 @@ export interface ProbeResult {
   certDaysLeft?: number;
   /** icmp: share of echo requests without a reply, 0 to 100. */
   lossPercent?: number;
+}
+
+/** What one probe measured, as it travels in a ResultBatch. */
+export interface ProbeResult extends ProbeOutcome {
+  checkId: string;
+  checkType: CheckConfig['type'];
+  region: string;
+  /** Epoch ms the probe was scheduled for; the InfluxDB timestamp and the state machine's tick. */
+  scheduledAt: number;
+  startedAt: number;
   workerId: string;
 }
 
