@@ -6,6 +6,10 @@
  * 1,000 probes per process, Redis memory per check, and the bare-undici ceiling.
  *
  *   npm run bench:probes -- --checks 5000 --interval 10s --duration 60s --workers 2
+ *
+ * With --influx-outage 10m, influxd is stopped 10 s into the measured window for that long
+ * and started again; at the end probing stops, the buffer drains, and every probe the target
+ * answered is looked for in InfluxDB: the figure is how many points were lost.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -33,6 +37,7 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string', default: '200' },
     evaluators: { type: 'string', default: '1' },
     'ceiling-duration': { type: 'string', default: '5s' },
+    'influx-outage': { type: 'string', default: '0s' },
   },
 });
 
@@ -42,6 +47,8 @@ const durationMs = parseDuration(args.duration)!;
 const warmupMs = parseDuration(args.warmup)!;
 const workers = Number(args.workers);
 const evaluators = Number(args.evaluators);
+const outageMs = parseDuration(args['influx-outage'])!;
+if (outageMs > 0 && outageMs + 10_000 >= durationMs) throw new Error('--duration must exceed --influx-outage by more than 10s');
 
 interface Proc {
   name: string;
@@ -76,7 +83,7 @@ async function main(): Promise<void> {
   try {
     const redis = await startRedis({ dataDir: join(dir, 'redis') });
     stopAll.push(() => redis.stop());
-    const influxd = await startInfluxd({ dataDir: join(dir, 'influxdb') });
+    let influxd = await startInfluxd({ dataDir: join(dir, 'influxdb') });
     stopAll.push(() => influxd.stop());
     procs.push({ name: 'redis-server', pid: redis.process.pid! }, { name: 'influxd', pid: influxd.process.pid! });
 
@@ -109,7 +116,24 @@ async function main(): Promise<void> {
 
     const windowStart = Date.now();
     const cpuStart = procs.map((proc) => cpuSeconds(proc.pid));
-    await sleep(durationMs);
+    let peakBuffered = 0;
+    let peakMemory = 0;
+    if (outageMs > 0) {
+      await sleep(10_000);
+      say(`influxd stopped for ${args['influx-outage']} ...`);
+      await influxd.stop();
+      const outageEnd = Date.now() + outageMs;
+      while (Date.now() < outageEnd) {
+        await sleep(Math.min(5_000, outageEnd - Date.now()));
+        peakBuffered = Math.max(peakBuffered, await admin.llen('vigil:metrics:buffer'));
+        peakMemory = Math.max(peakMemory, Number((await admin.info('memory')).match(/used_memory:(\d+)/)![1]));
+      }
+      influxd = await startInfluxd({ dataDir: join(dir, 'influxdb'), port: influxd.port });
+      say('influxd started again');
+      await sleep(Math.max(0, windowStart + durationMs - Date.now()));
+    } else {
+      await sleep(durationMs);
+    }
     const windowEnd = Date.now();
     const cpuEnd = procs.map((proc) => cpuSeconds(proc.pid));
     const memoryEnd = Number((await admin.info('memory')).match(/used_memory:(\d+)/)![1]);
@@ -117,6 +141,8 @@ async function main(): Promise<void> {
     // Points are stamped with their scheduled time; give the pipeline time to drain the window.
     await sleep(Math.min(intervalMs, 10_000) + 3_000);
     const influx = new InfluxV1Writer({ url: influxd.url, database: 'bench' });
+    let lossReport: string | undefined;
+    if (outageMs > 0) lossReport = await countLoss(procs, influx, admin, targetUrl, peakBuffered, peakMemory - memoryEmpty);
     const where = `time >= ${windowStart}ms AND time < ${windowEnd}ms`;
     const count = await scalar(influx, `SELECT count(success) FROM probe WHERE ${where}`);
     const p50 = await scalar(influx, `SELECT percentile(start_delay_ms, 50) FROM probe WHERE ${where}`);
@@ -132,10 +158,12 @@ async function main(): Promise<void> {
     say(`start drift         p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms`);
     say(`redis memory        ${((memoryEnd - memoryEmpty) / checks / 1024).toFixed(2)} KB per check`);
     say(`ceiling             ${ceiling.toFixed(0)} requests/s (bare undici, fresh connection each)`);
+    if (lossReport) say(lossReport);
     say('cpu seconds per 1,000 probes:');
     let total = 0;
     procs.forEach((proc, i) => {
       const used = cpuEnd[i]! - cpuStart[i]!;
+      if (Number.isNaN(used)) return say(`  ${proc.name.padEnd(16)} (restarted during the window, not counted)`);
       total += used;
       say(`  ${proc.name.padEnd(16)} ${((used / count) * 1_000).toFixed(3)}`);
     });
@@ -144,6 +172,23 @@ async function main(): Promise<void> {
     for (const stop of stopAll) await stop().catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Stops probing, waits for the buffer to drain, and compares probes answered with points stored. */
+async function countLoss(procs: Proc[], influx: InfluxV1Writer, admin: Redis, targetUrl: string, peakBuffered: number, peakMemoryBytes: number): Promise<string> {
+  const prober = (proc: Proc) => proc.name === 'scheduler' || proc.name.startsWith('probe-worker');
+  await Promise.all(procs.filter(prober).map((proc) => new Promise<void>((done) => {
+    proc.child!.once('exit', () => done());
+    proc.child!.kill('SIGTERM');
+  })));
+  const drainStart = Date.now();
+  while ((await admin.llen('vigil:metrics:buffer')) > 0 && Date.now() - drainStart < 300_000) await sleep(500);
+  const drainSeconds = (Date.now() - drainStart) / 1_000;
+  await sleep(2_000);
+  const probed = Number(await (await fetch(`${targetUrl}/__count`)).text());
+  const stored = await scalar(influx, 'SELECT count(success) FROM probe');
+  return `outage              ${probed} probes answered, ${stored} points stored, ${probed - stored} lost; `
+    + `peak buffer ${peakBuffered} points (${(peakMemoryBytes / 1_048_576).toFixed(0)} MB Redis), drained in ${drainSeconds.toFixed(1)} s`;
 }
 
 async function scalar(influx: InfluxV1Writer, q: string): Promise<number> {

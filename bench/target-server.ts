@@ -5,7 +5,14 @@
 import { createServer } from 'node:http';
 
 const port = Number(process.env.TARGET_PORT ?? 0);
-const server = createServer((_req, res) => {
+/** Requests to /c/* (the checks' URLs), so the bench can compare probes made with points stored. */
+let checkRequests = 0;
+const server = createServer((req, res) => {
+  if (req.url === '/__count') {
+    res.end(String(checkRequests));
+    return;
+  }
+  if (req.url?.startsWith('/c/')) checkRequests += 1;
   res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '2' });
   res.end('ok');
 });
