@@ -2,9 +2,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AlertmanagerMessage } from '../../libs/channels/index.js';
 import { InfluxV1Writer } from '../../libs/metrics/index.js';
 import { eventually, influxUrl, isolatedRedisUrl, uniqueName } from '../support/infra.js';
-import { startSwitchableTarget, startWebhookReceiver } from '../support/http-servers.js';
+import { startSwitchableTarget } from '../support/http-servers.js';
+import { RecordingReceiver } from '../support/recording-receiver.js';
 import { describeOutput, spawnService, type ServiceProcess } from '../support/services.js';
 
 /**
@@ -15,13 +17,14 @@ import { describeOutput, spawnService, type ServiceProcess } from '../support/se
 describe('end to end: a check goes down and comes back', () => {
   const services: ServiceProcess[] = [];
   let target: Awaited<ReturnType<typeof startSwitchableTarget>>;
-  let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;
+  let receiver: RecordingReceiver;
   let influx: InfluxV1Writer;
   let dir: string;
 
   beforeAll(async () => {
     target = await startSwitchableTarget();
-    receiver = await startWebhookReceiver();
+    receiver = new RecordingReceiver();
+    await receiver.start();
     dir = mkdtempSync(join(tmpdir(), 'vigil-e2e-'));
     const configPath = join(dir, 'vigil.yaml');
     writeFileSync(configPath, [
@@ -46,7 +49,7 @@ describe('end to end: a check goes down and comes back', () => {
       INFLUX_VERSION: '1',
       INFLUX_DATABASE: database,
       VIGIL_CONFIG: configPath,
-      ONCALL_WEBHOOK_URL: `${receiver.url}/alerts`,
+      ONCALL_WEBHOOK_URL: receiver.url,
     };
     for (const name of ['watcher', 'notifier', 'evaluator', 'probe-worker', 'scheduler']) services.push(spawnService(name, env));
   });
@@ -54,11 +57,11 @@ describe('end to end: a check goes down and comes back', () => {
   afterAll(async () => {
     for (const service of [...services].reverse()) await service.stop();
     await target?.close();
-    await receiver?.close();
+    await receiver?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const notifications = (status: string) => receiver.received.filter((r) => r.body.status === status);
+  const notifications = (status: string) => receiver.bodies<AlertmanagerMessage>().filter((body) => body.status === status);
 
   it('sends exactly one firing then exactly one resolved notification, and stores every probe in InfluxDB', async () => {
     await eventually('the target to be probed while up', () => target.hits() >= 2 || undefined, 20_000)
@@ -67,8 +70,8 @@ describe('end to end: a check goes down and comes back', () => {
     target.setUp(false);
     const firing = await eventually('a firing notification', () => notifications('firing')[0], 20_000)
       .catch((err) => { throw new Error(`${err}\n${describeOutput(services)}`); });
-    expect(firing.body).toMatchObject({ version: '4', status: 'firing', receiver: 'oncall' });
-    expect(firing.body.alerts[0]!.labels).toMatchObject({ alertname: 'CheckDown', check: 'shop-api', team: 'shop', severity: 'critical' });
+    expect(firing).toMatchObject({ version: '4', status: 'firing', receiver: 'oncall' });
+    expect(firing.alerts[0]!.labels).toMatchObject({ alertname: 'CheckDown', check: 'shop-api', team: 'shop', severity: 'critical' });
 
     // Several more failing probes must not notify again.
     await new Promise((resolve) => setTimeout(resolve, 3_000));
@@ -79,7 +82,7 @@ describe('end to end: a check goes down and comes back', () => {
 
     expect(notifications('firing')).toHaveLength(1);
     expect(notifications('resolved')).toHaveLength(1);
-    expect(receiver.received).toHaveLength(2);
+    expect(receiver.requests).toHaveLength(2);
 
     const rows = await eventually('probe points in InfluxDB', async () => {
       const answer = await influx.query('SELECT success, total_ms FROM probe WHERE "check" = \'shop-api\'') as { results: Array<{ series?: Array<{ values: unknown[][] }> }> };

@@ -33,22 +33,3 @@ export async function startSwitchableTarget(): Promise<TestServer & { setUp(up: 
   });
   return { ...server, setUp: (value) => { up = value; }, hits: () => hits };
 }
-
-export interface ReceivedWebhook {
-  body: Record<string, unknown> & { status: string; alerts: Array<{ status: string; labels: Record<string, string> }> };
-  receivedAt: number;
-}
-
-/** A webhook receiver that records every JSON body it is sent. */
-export async function startWebhookReceiver(): Promise<TestServer & { received: ReceivedWebhook[] }> {
-  const received: ReceivedWebhook[] = [];
-  const server = await startHttpServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      received.push({ body: JSON.parse(Buffer.concat(chunks).toString('utf8')), receivedAt: Date.now() });
-      res.writeHead(200).end();
-    });
-  });
-  return { ...server, received };
-}

@@ -11,7 +11,8 @@ import {
   type Notification,
 } from '../../../libs/channels/index.js';
 import type { WebhookChannelConfig } from '../../../libs/config/index.js';
-import { RecordingReceiver, unusedPort, type Responder } from './recording-receiver.js';
+import { RecordingReceiver, type Responder } from '../../support/recording-receiver.js';
+import { freePort } from '../../../scripts/local-stack/ports.js';
 
 const log = pino({ level: 'silent' });
 const receivers: RecordingReceiver[] = [];
@@ -88,7 +89,7 @@ describe('the webhook channel', () => {
   });
 
   it('asks for a retry when nothing listens at the address', async () => {
-    const url = `http://127.0.0.1:${await unusedPort()}/hooks/vigil`;
+    const url = `http://127.0.0.1:${await freePort()}/hooks/vigil`;
     const failure = await webhook.send(channel(url), notification, { log }).catch((err: unknown) => err);
     expect(failure).toBeInstanceOf(ChannelRetryableError);
     expect((failure as Error).message).toMatch(/ECONNREFUSED/);

@@ -1,6 +1,6 @@
 /**
  * Every record type and response code against a real authoritative server on loopback
- * (test/support/dns-zone-server.ts). dns.test.ts covers the basics with the simpler server.
+ * (test/support/dns-zone-server.ts). dns.test.ts covers the basics.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DnsCheckConfig } from '../../../libs/config/index.js';

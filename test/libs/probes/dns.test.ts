@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DnsCheckConfig } from '../../../libs/config/index.js';
 import { dnsProbe } from '../../../libs/probes/dns.js';
-import { startDnsServer, type TestDnsServer } from '../../support/dns-server.js';
+import { startZoneServer, type TestZoneServer } from '../../support/dns-zone-server.js';
 
 describe('dns probe', () => {
-  let server: TestDnsServer;
+  let server: TestZoneServer;
   beforeAll(async () => {
-    server = await startDnsServer({ 'shop.test': ['10.1.2.3', '10.1.2.4'] });
+    server = await startZoneServer({ 'shop.test': { A: ['10.1.2.3', '10.1.2.4'] } });
   });
   afterAll(() => server.close());
 

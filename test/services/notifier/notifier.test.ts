@@ -8,7 +8,8 @@ import { createQueue, createRedis, jobIdOf, type AlertEvent, type DeliveryJob } 
 import { deliveryJobIdOf } from '../../../services/notifier/dispatch.js';
 import { startNotifier, type RunningNotifier } from '../../../services/notifier/notifier.js';
 import { eventually, isolatedRedisUrl } from '../../support/infra.js';
-import { RecordingReceiver, sleep, unusedPort, type Responder } from '../../libs/channels/recording-receiver.js';
+import { RecordingReceiver, sleep, type Responder } from '../../support/recording-receiver.js';
+import { freePort } from '../../../scripts/local-stack/ports.js';
 
 /** How long to keep listening after the expected notifications arrived, to catch a duplicate. */
 const QUIET_MS = 400;
@@ -172,7 +173,7 @@ describe('the notifier', () => {
   });
 
   it('delivers to a receiver that was down when the alert fired, once it comes up', async () => {
-    const port = await unusedPort();
+    const port = await freePort();
     const hook = await receiver(undefined, { listen: false });
     const stack = await startStack([webhookChannel('ops-hook', `http://127.0.0.1:${port}/hooks/vigil`)]);
     const event = shopApiDown();
@@ -190,7 +191,7 @@ describe('the notifier', () => {
 
   it('sends a retry to the address in the configuration running now', async () => {
     const hook = await receiver();
-    const deadUrl = `http://127.0.0.1:${await unusedPort()}/hooks/vigil`;
+    const deadUrl = `http://127.0.0.1:${await freePort()}/hooks/vigil`;
     const stack = await startStack([webhookChannel('ops-hook', deadUrl)]);
     const event = shopApiDown();
     const deliveryId = deliveryJobIdOf('ops-hook', event);

@@ -77,15 +77,6 @@ export class RecordingReceiver {
   }
 }
 
-/** A loopback port nothing listens on right now. */
-export async function unusedPort(): Promise<number> {
-  const probe = new RecordingReceiver();
-  await probe.start();
-  const { port } = probe;
-  await probe.stop();
-  return port;
-}
-
 function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);
