@@ -64,8 +64,9 @@ export interface WorkerSettings {
 }
 
 /**
- * A worker whose processor only ever sees a validated payload. A payload that fails
- * validation can never succeed, so it fails at once (UnrecoverableError) with the reason.
+ * A worker whose processor only ever sees a validated payload: the schema's output (unknown
+ * keys stripped), not the raw `job.data`. A payload that fails validation can never
+ * succeed, so it fails at once (UnrecoverableError) with the reason.
  */
 export function createWorker<K extends QueueKind>(kind: K, connection: Redis, processor: Processor<K>, settings: WorkerSettings = {}): Worker<QueuePayloads[K]> {
   const schema = payloadSchemas[kind];
@@ -78,7 +79,9 @@ export function createWorker<K extends QueueKind>(kind: K, connection: Redis, pr
         const where = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(payload)'}: ${issue.message}`).join('; ');
         throw new UnrecoverableError(`invalid ${kind} payload: ${where}`);
       }
-      await processor(job.data, job);
+      // The schemas are written to the payload types (payloads.ts); zod's output type is looser
+      // in places (checkType is any string), hence the cast.
+      await processor(parsed.data as QueuePayloads[K], job);
     },
     {
       connection,
