@@ -1,3 +1,4 @@
+import { createSocket } from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DnsCheckConfig } from '../../../libs/config/index.js';
 import { dnsProbe } from '../../../libs/probes/dns.js';
@@ -30,9 +31,17 @@ describe('dns probe', () => {
   });
 
   it('is down with class timeout when the resolver does not answer', async () => {
-    const silent = { ...dnsCheck('shop.test'), server: '127.0.0.1:9', timeoutMs: 300 };
-    const outcome = await dnsProbe.run(silent);
-    expect(outcome.ok).toBe(false);
-    expect(['timeout', 'refused']).toContain(outcome.errorClass);
+    // A real UDP socket that takes every query and never replies (no port-unreachable either).
+    const silent = createSocket('udp4');
+    let queries = 0;
+    silent.on('message', () => { queries += 1; });
+    await new Promise<void>((resolve) => silent.bind(0, '127.0.0.1', resolve));
+    try {
+      const outcome = await dnsProbe.run({ ...dnsCheck('shop.test'), server: `127.0.0.1:${silent.address().port}`, timeoutMs: 300 });
+      expect(outcome).toMatchObject({ ok: false, errorClass: 'timeout' });
+      expect(queries).toBeGreaterThan(0);
+    } finally {
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
   });
 });

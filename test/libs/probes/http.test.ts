@@ -3,12 +3,15 @@ import type { HttpExpect } from '../../../libs/config/index.js';
 import { httpProbe } from '../../../libs/probes/http.js';
 import { freePort } from '../../../scripts/local-stack/ports.js';
 import { startHttpServer, type TestServer } from '../../support/http-servers.js';
+import { eventually } from '../../support/infra.js';
 import { httpCheck } from './checks.js';
 
 describe('http probe', () => {
   let server: TestServer;
   let other: TestServer;
   const connections = new Set<unknown>();
+  /** When the probe hung up on /endless (performance.now()). */
+  let endlessClosedAt: number | undefined;
   const seen: Array<{ path: string; method: string; host: string | undefined; authorization: string | undefined; body: string }> = [];
 
   beforeAll(async () => {
@@ -46,6 +49,13 @@ describe('http probe', () => {
       case '/big':
         res.writeHead(200);
         res.end('x'.repeat(3 * 1024 * 1024) + 'needle');
+        return;
+      case '/endless':
+        // Four times the drain limit at once, then the body never ends: a probe that read the
+        // body would wait for the rest until its timeout.
+        res.writeHead(200, { 'content-type': 'application/octet-stream' });
+        res.write(Buffer.alloc(256 * 1024, 'x'));
+        res.once('close', () => { endlessClosedAt = performance.now(); });
         return;
       case '/evil':
         // (a+)+$ backtracks exponentially on this in a backtracking engine.
@@ -253,8 +263,17 @@ describe('http probe', () => {
       expect(outcome).toMatchObject({ ok: true });
     });
 
-    it('does not read a body no assertion needs', async () => {
-      expect(await httpProbe.run(httpCheck(`${server.url}/big`, {}, { timeoutMs: 3_000 }))).toMatchObject({ ok: true, statusCode: 200 });
+    it('reads a body an assertion needs: an endless one times the probe out (what the next test relies on)', async () => {
+      const outcome = await httpProbe.run(httpCheck(`${server.url}/endless`, { bodyContains: 'needle' }, { timeoutMs: 800 }));
+      expect(outcome).toMatchObject({ ok: false, errorClass: 'timeout' });
+    });
+
+    it('does not read a body no assertion needs: an endless one is dropped and the probe is up, not timed out', async () => {
+      endlessClosedAt = undefined;
+      const outcome = await httpProbe.run(httpCheck(`${server.url}/endless`, {}, { timeoutMs: 5_000 }));
+      expect(outcome).toMatchObject({ ok: true, statusCode: 200 });
+      // It hung up on the body rather than leaving the connection open.
+      await eventually('the server to see the probe hang up', () => endlessClosedAt);
     });
   });
 
