@@ -41,8 +41,25 @@ describe('slot plan', () => {
     expect(slot!.data.leadMs).toBe(300);
   });
 
-  it('gives a check the same phase every time, so restarts keep its rhythm', () => {
-    expect(offsetOf('a', 30_000)).toBe(offsetOf('a', 30_000));
+  // Computed once from sha256 of the id; a change here moves every deployed check's rhythm.
+  it.each([
+    ['a', 30_000, 16_610],
+    ['a', 10_000, 6_610],
+    ['b', 10_000, 566],
+    ['shop-api', 10_000, 3_494],
+    ['payments', 2_000, 361],
+    ['cert-expiry', 3_600_000, 3_428_876],
+  ])('gives %s at %ims the phase %ims, every time, so restarts keep its rhythm', (id, intervalMs, phase) => {
+    expect(offsetOf(id, intervalMs)).toBe(phase);
+  });
+
+  it('keeps every phase within [0, interval)', () => {
+    for (const intervalMs of [1, 100, 250, 2_000, 10_000, 3_600_000]) {
+      for (const c of manyChecks(500)) {
+        const phase = offsetOf(c.id, intervalMs);
+        expect(Number.isInteger(phase) && phase >= 0 && phase < intervalMs, `${c.id} at ${intervalMs}ms: ${phase}`).toBe(true);
+      }
+    }
   });
 
   it('probes a failing check at its retryInterval, and a healthy one at its interval', () => {
