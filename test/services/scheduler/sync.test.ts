@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CheckConfig } from '../../../libs/config/index.js';
 import { createQueue } from '../../../libs/queues/index.js';
 import { REDIS_KEYS } from '../../../libs/redis-keys.js';
@@ -17,10 +17,16 @@ describe('schedule sync against Redis', () => {
   let sync: ScheduleSync;
   beforeAll(async () => {
     redis = new Redis(await isolatedRedisUrl(), { maxRetriesPerRequest: null });
+  });
+  // This file has its own database: emptying it gives each test exactly the state it sets up.
+  beforeEach(async () => {
+    await redis.flushdb();
     sync = new ScheduleSync(redis, pino({ level: 'silent' }));
   });
-  afterAll(async () => {
+  afterEach(async () => {
     await sync.close();
+  });
+  afterAll(async () => {
     await redis.quit();
   });
 
@@ -39,10 +45,12 @@ describe('schedule sync against Redis', () => {
   });
 
   it('is idempotent: syncing the same configuration again changes nothing', async () => {
+    expect(await sync.sync([check('a'), check('b')])).toMatchObject({ upserted: 2, removed: 0 });
     expect(await sync.sync([check('a'), check('b')])).toMatchObject({ upserted: 0, removed: 0 });
   });
 
   it('follows a configuration change: added, changed and removed checks', async () => {
+    await sync.sync([check('a'), check('b')]);
     await sync.sync([check('a', { intervalMs: 20_000 }), check('c')]);
     expect(await scheduled()).toEqual(['a/20000', 'c/10000']);
     expect(await redis.hexists(REDIS_KEYS.checks, 'b')).toBe(0);
@@ -65,6 +73,7 @@ describe('schedule sync against Redis', () => {
   });
 
   it('re-creates every schedule and the registry after Redis lost them', async () => {
+    await sync.sync([check('a'), check('b')]);
     await redis.flushdb();
     await sync.sync([check('a'), check('b')]);
     expect(await scheduled()).toEqual(['a/10000', 'b/10000']);
