@@ -51,43 +51,73 @@ export function planSlots(checks: CheckConfig[], failing: ReadonlySet<string> = 
       const entry = { id: check.id, specHash, phaseMs: offset - slot * slotMs };
       const schedulerId = slotSchedulerId(region, everyMs, slot);
       const planned = plan.get(schedulerId);
-      if (planned) planned.data.checks.push(entry);
-      else plan.set(schedulerId, { schedulerId, region, everyMs, offsetMs: jobOffsetOf(slot * slotMs, leadMs, everyMs), data: { region, intervalMs: everyMs, leadMs: Math.min(leadMs, everyMs - 1), checks: [entry] } });
+      if (planned) {
+        planned.data.checks.push(entry);
+      } else {
+        const lead = Math.min(leadMs, everyMs - 1);
+        plan.set(schedulerId, { schedulerId, region, everyMs, offsetMs: jobOffsetOf(slot * slotMs, lead, everyMs), data: { region, intervalMs: everyMs, leadMs: lead, checks: [entry] } });
+      }
     }
   }
   return plan;
 }
 
-/** The job's offset in its period: leadMs before the slot, wrapping into the previous period. */
+/**
+ * The job's offset in its period: leadMs before the slot, wrapping into the previous period,
+ * in (0, everyMs]. BullMQ reads an offset of 0 as "none" and then aligns the scheduler to
+ * whenever it was upserted (it stores `now % every` as the offset), so a job due at the very
+ * start of its period is given offset = everyMs: the same phase, and one BullMQ keeps.
+ */
 function jobOffsetOf(slotStartMs: number, leadMs: number, everyMs: number): number {
-  const lead = Math.min(leadMs, everyMs - 1);
-  return (slotStartMs - lead + everyMs) % everyMs;
+  const offset = (slotStartMs - leadMs + everyMs) % everyMs;
+  return offset === 0 ? everyMs : offset;
 }
 
+/** A job scheduler as BullMQ reports it (getJobSchedulers), in the terms of a planned slot. */
 export interface ExistingSlot {
   schedulerId: string;
   everyMs?: number;
   offsetMs?: number;
+  /** When its next job is due (epoch ms). */
+  nextMs?: number;
   data?: Partial<ProbeSlotJob>;
 }
 
 export interface SyncActions {
+  /** Planned slots whose scheduler is missing or carries other data: upserted in place (an existing one keeps its next run). */
   upsert: PlannedSlot[];
+  /** Planned slots whose scheduler runs at another cadence or phase: removed and created anew, so they run at the planned one. */
+  replace: PlannedSlot[];
+  /** Schedulers no planned slot uses. */
   remove: string[];
 }
 
-function membersOf(data: Partial<ProbeSlotJob> | undefined): string {
-  return `${data?.leadMs}/${(data?.checks ?? []).map((entry) => `${entry.id}:${entry.specHash}:${entry.phaseMs}`).join(',')}`;
+/** Everything a worker reads from a slot job, in a canonical form. */
+function contentOf(data: Partial<ProbeSlotJob> | undefined): string {
+  return JSON.stringify([data?.region, data?.intervalMs, data?.leadMs, (data?.checks ?? []).map((entry) => [entry.id, entry.specHash, entry.phaseMs])]);
+}
+
+/**
+ * Whether a scheduler runs a slot's jobs when the plan says: same cadence, same offset, and a
+ * next run at that phase of the period. An upsert does not move the next run of an existing
+ * scheduler, so one that is at the wrong phase stays there until it is created anew.
+ */
+function runsOnTime(current: ExistingSlot, slot: PlannedSlot): boolean {
+  return current.everyMs === slot.everyMs && current.offsetMs === slot.offsetMs
+    && current.nextMs !== undefined && (current.nextMs - slot.offsetMs) % slot.everyMs === 0;
 }
 
 /** What to change in one region's queue so it holds exactly the planned slots. Pure. */
 export function diffSlots(planned: PlannedSlot[], existing: ExistingSlot[]): SyncActions {
   const existingById = new Map(existing.map((slot) => [slot.schedulerId, slot]));
   const plannedIds = new Set(planned.map((slot) => slot.schedulerId));
-  const upsert = planned.filter((slot) => {
+  const actions: SyncActions = { upsert: [], replace: [], remove: [] };
+  for (const slot of planned) {
     const current = existingById.get(slot.schedulerId);
-    return !current || current.everyMs !== slot.everyMs || (current.offsetMs ?? 0) !== slot.offsetMs || membersOf(current.data) !== membersOf(slot.data);
-  });
-  const remove = existing.map((slot) => slot.schedulerId).filter((id) => !plannedIds.has(id));
-  return { upsert, remove };
+    if (!current) actions.upsert.push(slot);
+    else if (!runsOnTime(current, slot)) actions.replace.push(slot);
+    else if (contentOf(current.data) !== contentOf(slot.data)) actions.upsert.push(slot);
+  }
+  actions.remove = existing.map((slot) => slot.schedulerId).filter((id) => !plannedIds.has(id));
+  return actions;
 }

@@ -32,7 +32,7 @@ export async function startScheduler(options: SchedulerOptions): Promise<Running
     queued ??= running.then(async () => {
       queued = undefined;
       const report = await schedules.sync(current.checks);
-      const level = report.upserted + report.removed > 0 ? 'info' : 'debug';
+      const level = report.upserted + report.replaced + report.removed > 0 ? 'info' : 'debug';
       log[level]({ reason, ...report }, 'probe schedules in sync');
     }).catch((err: unknown) => log.error({ err, reason }, 'could not sync probe schedules; will try again'));
     running = queued;

@@ -8,7 +8,11 @@ import { REDIS_KEYS } from '../../libs/redis-keys.js';
 import { DEFAULT_SLOT_MS, diffSlots, planSlots, type ExistingSlot, type PlannedSlot } from './plan.js';
 
 export interface SyncReport {
+  /** Slots created, or updated in place (their next run kept). */
   upserted: number;
+  /** Slots that ran at another cadence or phase than planned, created anew. */
+  replaced: number;
+  /** Slots no check uses any more. */
   removed: number;
   slots: number;
   checks: number;
@@ -32,13 +36,18 @@ export class ScheduleSync {
     if (configRegions.size > 0) await this.redis.sadd(REDIS_KEYS.regions, ...configRegions);
     const regions = new Set([...configRegions, ...(await this.redis.smembers(REDIS_KEYS.regions))]);
 
-    const report: SyncReport = { upserted: 0, removed: 0, slots: planned.length, checks: checks.length };
+    const report: SyncReport = { upserted: 0, replaced: 0, removed: 0, slots: planned.length, checks: checks.length };
     for (const region of regions) {
       const queue = this.queueFor(region);
       const actions = diffSlots(planned.filter((slot) => slot.region === region), await listSlots(queue));
       for (const schedulerId of actions.remove) await queue.removeJobScheduler(schedulerId);
+      for (const slot of actions.replace) {
+        await queue.removeJobScheduler(slot.schedulerId);
+        await upsert(queue, slot);
+      }
       for (const slot of actions.upsert) await upsert(queue, slot);
       report.upserted += actions.upsert.length;
+      report.replaced += actions.replace.length;
       report.removed += actions.remove.length;
     }
     return report;
@@ -58,12 +67,14 @@ export class ScheduleSync {
   }
 }
 
+/** BullMQ reports every, offset and next as numbers, and leaves out what a scheduler does not have. */
 async function listSlots(queue: Queue<ProbeSlotJob>): Promise<ExistingSlot[]> {
   const schedulers = await queue.getJobSchedulers(0, -1);
   return schedulers.map((scheduler) => ({
     schedulerId: scheduler.key,
-    ...(scheduler.every === undefined ? {} : { everyMs: Number(scheduler.every) }),
-    ...(scheduler.offset === undefined ? {} : { offsetMs: Number(scheduler.offset) }),
+    ...(scheduler.every == null ? {} : { everyMs: Number(scheduler.every) }),
+    ...(scheduler.offset == null ? {} : { offsetMs: Number(scheduler.offset) }),
+    ...(scheduler.next == null ? {} : { nextMs: Number(scheduler.next) }),
     ...(scheduler.template?.data === undefined ? {} : { data: scheduler.template.data }),
   }));
 }
