@@ -19,6 +19,8 @@ export const REDIS_KEYS = {
   failingChanged: 'vigil:failing:changed',
   /** String (JSON CheckState): the evaluator's state machine per check and region ("<check>@<region>"). */
   checkState: (checkInRegion: string) => `vigil:check-state:${checkInRegion}`,
+  /** Set of every "<check>@<region>" that has a stored state, so removed checks can be found and resolved. */
+  subjects: 'vigil:subjects',
   /** List of InfluxDB line-protocol strings waiting to be written. */
   metricsBuffer: 'vigil:metrics:buffer',
   /** String with a TTL: held by the one process flushing the metrics buffer. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { CheckConfig } from '../config/index.js';
+import { CHECK_TYPES, type CheckConfig } from '../config/index.js';
 
 /**
  * Every job payload Vigil puts on a queue, defined once. Consumers validate `job.data`
@@ -112,7 +112,7 @@ const alertEventSchema = z.object({
 
 const probeResultSchema = z.object({
   checkId: z.string().min(1),
-  checkType: z.string(),
+  checkType: z.enum(CHECK_TYPES),
   region: z.string(),
   scheduledAt: z.number(),
   startedAt: z.number(),
@@ -141,8 +141,9 @@ export const payloadSchemas = {
   }),
   results: z.object({
     region: z.string(),
-    results: z.array(probeResultSchema).min(1),
-  }),
+    results: z.array(probeResultSchema),
+    dropped: z.object({ count: z.number().int().positive(), fromMs: z.number(), toMs: z.number() }).optional(),
+  }).refine((batch) => batch.results.length > 0 || batch.dropped !== undefined, { message: 'a batch holds results or a dropped count', path: ['results'] }),
   alerts: alertEventSchema,
   deliveries: z.object({
     channelId: z.string(),
@@ -152,10 +153,14 @@ export const payloadSchemas = {
   }),
 } as const;
 
-/** results: the results of one probe slot, evaluated together. */
+/**
+ * results: the results of one probe slot, evaluated together; or a worker's periodic count
+ * of probes it dropped (results empty), which the evaluator stores as a probes_dropped point.
+ */
 export interface ResultBatch {
   region: string;
   results: ProbeResult[];
+  dropped?: { count: number; fromMs: number; toMs: number };
 }
 
 export interface QueuePayloads {

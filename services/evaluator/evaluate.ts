@@ -3,11 +3,11 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { CheckConfig } from '../../libs/config/index.js';
 import { checkInRegion } from '../../libs/check-registry.js';
-import { jobIdOf, type AlertEvent, type ProbeResult } from '../../libs/queues/index.js';
+import { jobIdOf, type AlertEvent, type ProbeResult, type ResultBatch } from '../../libs/queues/index.js';
 import { REDIS_KEYS } from '../../libs/redis-keys.js';
-import { alertEventFor } from './alert-events.js';
-import { probePoint } from './points.js';
-import { INITIAL_STATE, step, type CheckState, type CheckStatus, type Transition } from './state-machine.js';
+import { alertEventFor, alertIdentityOf, retiredEventFor, type FiringAlert } from './alert-events.js';
+import { droppedPoint, probePoint } from './points.js';
+import { INITIAL_STATE, step, type CheckState, type CheckStatus, type Step, type Transition } from './state-machine.js';
 
 const MAX_CONFLICT_RETRIES = 10;
 
@@ -20,48 +20,74 @@ export interface EvaluationDeps {
   recordMetrics: boolean;
 }
 
+/** What the evaluator stores per check and region: the state machine's state and the alert it fired. */
+export type StoredState = CheckState & { firing?: FiringAlert };
+
 interface Change {
   /** "<check>@<region>": state is kept per check and region. */
   subject: string;
   region: string;
   check: CheckConfig;
-  before: CheckState;
-  after: CheckState;
+  before: StoredState;
+  after: StoredState;
+  /** Alert events this batch raises for the subject, in order. */
+  events: AlertEvent[];
   transition?: Transition;
   reason?: string;
 }
 
-/** What a batch of results does to the stored states. Pure. */
-export function applyResults(results: ProbeResult[], checks: Map<string, CheckConfig>, stored: Map<string, CheckState>): { changes: Change[]; points: string[] } {
-  const states = new Map(stored);
+/**
+ * What a batch of results does to the stored states. Pure. A result for a check or region
+ * no longer configured is only measured. A check whose alert fired under other labels (they
+ * were edited) first resolves that alert and starts over, so no alert is left firing that
+ * nothing could resolve.
+ */
+export function applyResults(results: ProbeResult[], checks: Map<string, CheckConfig>, stored: Map<string, StoredState>): { changes: Change[]; points: string[] } {
+  const states = new Map<string, StoredState>(stored);
   const changes = new Map<string, Change>();
   const points: string[] = [];
   for (const result of [...results].sort((a, b) => a.scheduledAt - b.scheduledAt)) {
     const check = checks.get(result.checkId);
-    const subject = checkInRegion(result.checkId, result.region);
-    const before = states.get(subject) ?? INITIAL_STATE;
-    if (!check) {
-      // Removed from the configuration after this probe ran: keep the measurement only.
+    if (!check || !check.regions.includes(result.region)) {
       points.push(probePoint(result, 'unknown'));
       continue;
     }
-    const outcome = step(before, { ok: result.ok, scheduledAt: result.scheduledAt, ...(result.message === undefined ? {} : { message: result.message }) }, check);
-    points.push(probePoint(result, outcome.state.status));
-    if (outcome.ignored) continue;
-    states.set(subject, outcome.state);
+    const subject = checkInRegion(result.checkId, result.region);
     const earlier = changes.get(subject);
+    const events = earlier?.events ?? [];
+    let current: StoredState = states.get(subject) ?? INITIAL_STATE;
+    const relabelled = current.firing !== undefined && current.firing.fingerprint !== alertIdentityOf(check, result.region, 0).fingerprint;
+    if (relabelled) {
+      events.push(retiredEventFor(current.firing!, 'relabelled', result.scheduledAt));
+      current = { ...INITIAL_STATE, lastTick: current.lastTick };
+    }
+    const outcome = step(current, { ok: result.ok, scheduledAt: result.scheduledAt, ...(result.message === undefined ? {} : { message: result.message }) }, check);
+    points.push(probePoint(result, outcome.state.status));
+    if (outcome.ignored && !relabelled) continue;
+    const after = withFiring(outcome, current, check, result.region);
+    if (outcome.transition) events.push(alertEventFor(check, result.region, outcome.transition, current.lastMessage, current.firing));
+    states.set(subject, after);
     changes.set(subject, {
       subject,
       region: result.region,
       check,
-      before: earlier?.before ?? before,
-      after: outcome.state,
+      before: earlier?.before ?? stored.get(subject) ?? INITIAL_STATE,
+      after,
+      events,
       // A batch holds one tick per check, so at most one transition; keep it if an earlier result made it.
       ...(outcome.transition ? { transition: outcome.transition } : earlier?.transition ? { transition: earlier.transition } : {}),
       ...(result.message === undefined ? {} : { reason: result.message }),
     });
   }
   return { changes: [...changes.values()], points };
+}
+
+/** The new state with the identity of the alert that is firing, if one is. */
+function withFiring(outcome: Step, current: StoredState, check: CheckConfig, region: string): StoredState {
+  const { state, transition } = outcome;
+  if (transition?.kind === 'down') return { ...state, firing: alertIdentityOf(check, region, transition.startsAt) };
+  if (state.status === 'down' && current.firing) return { ...state, firing: current.firing };
+  return state;
 }
 
 const isFailing = (status: CheckStatus) => status === 'pending' || status === 'down';
@@ -73,27 +99,30 @@ const isFailing = (status: CheckStatus) => status === 'pending' || status === 'd
  * drops the duplicates; states, the failing set and points commit together in one MULTI,
  * guarded by WATCH so concurrent evaluators cannot interleave on a check.
  */
-export async function evaluateBatch(deps: EvaluationDeps, checks: Map<string, CheckConfig>, results: ProbeResult[]): Promise<void> {
-  const ids = [...new Set(results.filter((result) => checks.has(result.checkId)).map((result) => checkInRegion(result.checkId, result.region)))];
+export async function evaluateBatch(deps: EvaluationDeps, checks: Map<string, CheckConfig>, batch: ResultBatch): Promise<void> {
+  const evaluated = batch.results.filter((result) => checks.get(result.checkId)?.regions.includes(result.region));
+  const ids = [...new Set(evaluated.map((result) => checkInRegion(result.checkId, result.region)))];
+  const extraPoints = batch.dropped ? [droppedPoint(batch.region, batch.dropped)] : [];
   for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
-    if (await tryCommit(deps, checks, results, ids)) return;
+    if (await tryCommit(deps, checks, batch.results, ids, extraPoints)) return;
   }
   throw new Error(`check states kept changing under this evaluator (${MAX_CONFLICT_RETRIES} conflicts)`);
 }
 
-async function tryCommit(deps: EvaluationDeps, checks: Map<string, CheckConfig>, results: ProbeResult[], ids: string[]): Promise<boolean> {
+async function tryCommit(deps: EvaluationDeps, checks: Map<string, CheckConfig>, results: ProbeResult[], ids: string[], extraPoints: string[]): Promise<boolean> {
   const { stateRedis } = deps;
   const keys = ids.map(REDIS_KEYS.checkState);
   if (keys.length > 0) await stateRedis.watch(...keys);
   try {
     const texts = keys.length > 0 ? await stateRedis.mget(...keys) : [];
-    const stored = new Map<string, CheckState>();
+    const stored = new Map<string, StoredState>();
     texts.forEach((text, index) => {
-      if (text) stored.set(ids[index]!, JSON.parse(text) as CheckState);
+      if (text) stored.set(ids[index]!, JSON.parse(text) as StoredState);
     });
     const { changes, points } = applyResults(results, checks, stored);
+    points.push(...extraPoints);
 
-    const events = changes.flatMap((change) => (change.transition ? [alertEventFor(change.check, change.region, change.transition, change.before.lastMessage)] : []));
+    const events = changes.flatMap((change) => change.events);
     if (events.length > 0) {
       // Epoch millis, not the ISO text: BullMQ refuses most custom ids that contain ":".
       await deps.alerts.addBulk(events.map((event) => ({ name: event.status, data: event, opts: { jobId: jobIdOf(event.fingerprint, event.status, Date.parse(event.startsAt)) } })));
@@ -101,6 +130,8 @@ async function tryCommit(deps: EvaluationDeps, checks: Map<string, CheckConfig>,
 
     const transaction = stateRedis.multi();
     for (const change of changes) transaction.set(REDIS_KEYS.checkState(change.subject), JSON.stringify(change.after));
+    const created = changes.filter((change) => !stored.has(change.subject)).map((change) => change.subject);
+    if (created.length > 0) transaction.sadd(REDIS_KEYS.subjects, ...created);
     const startFailing = changes.filter((c) => isFailing(c.after.status) && !isFailing(c.before.status)).map((c) => c.subject);
     const stopFailing = changes.filter((c) => !isFailing(c.after.status) && isFailing(c.before.status)).map((c) => c.subject);
     if (startFailing.length > 0) transaction.sadd(REDIS_KEYS.failing, ...startFailing);

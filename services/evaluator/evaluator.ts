@@ -5,6 +5,7 @@ import { MetricsFlusher, type MetricsWriter } from '../../libs/metrics/index.js'
 import { createQueue, createWorker } from '../../libs/queues/index.js';
 import type { RunningService } from '../../libs/service.js';
 import { evaluateBatch } from './evaluate.js';
+import { reconcileStates } from './reconcile.js';
 
 export interface EvaluatorOptions {
   /** Shared connection for the queues and the metrics flusher. */
@@ -19,7 +20,8 @@ export interface EvaluatorOptions {
 }
 
 export interface RunningEvaluator extends RunningService {
-  apply(config: Config): void;
+  /** Applies a new configuration; resolves once states of removed or relabelled checks are reconciled. */
+  apply(config: Config): Promise<void>;
 }
 
 /**
@@ -35,20 +37,36 @@ export function startEvaluator(options: EvaluatorOptions): RunningEvaluator {
     : undefined;
   flusher?.start();
 
+  // Batches and reconciliations share the state connection, whose WATCH must not interleave.
+  let exclusive: Promise<unknown> = Promise.resolve();
+  const serially = <T>(work: () => Promise<T>): Promise<T> => {
+    const next = exclusive.then(work, work);
+    exclusive = next.catch(() => undefined);
+    return next;
+  };
+
   const deps = { stateRedis: options.stateRedis, alerts, log, recordMetrics: flusher !== undefined };
-  const worker = createWorker('results', options.redis, (batch) => evaluateBatch(deps, checks, batch.results), {
+  const reconcile = (reason: string): Promise<void> => serially(async () => {
+    const report = await reconcileStates(deps, checks);
+    if (report.deleted + report.reset > 0) log.info({ reason, ...report }, 'states of removed or relabelled checks reconciled');
+  }).catch((err: unknown) => log.error({ err, reason }, 'could not reconcile check states; will try at the next configuration change'));
+
+  const worker = createWorker('results', options.redis, (batch) => serially(() => evaluateBatch(deps, checks, batch)), {
     concurrency: 1,
     ...(options.backoffBaseMs === undefined ? {} : { backoffBaseMs: options.backoffBaseMs }),
   });
   worker.on('error', (err) => log.error({ err }, 'evaluator worker error'));
   worker.on('failed', (job, err) => log.warn({ err, jobId: job?.id, attempts: job?.attemptsMade }, 'result evaluation failed'));
+  void reconcile('start');
 
   return {
     apply(config) {
       checks = indexChecks(config);
+      return reconcile('configuration changed');
     },
     async close() {
       await worker.close();
+      await exclusive;
       await flusher?.stop();
       await alerts.close();
     },

@@ -30,3 +30,14 @@ export function probePoint(result: ProbeResult, state: CheckStatus): string {
     timestampMs: result.scheduledAt,
   });
 }
+
+export const DROPPED_MEASUREMENT = 'probes_dropped';
+
+/**
+ * A probe worker's count of probes it could not start in time, stamped with the end of its
+ * report window. Two workers of a region reporting in the same millisecond would overwrite
+ * each other; with one report per worker every 10 s that is rare enough to accept.
+ */
+export function droppedPoint(region: string, dropped: { count: number; toMs: number }): string {
+  return toLine({ measurement: DROPPED_MEASUREMENT, tags: { region }, fields: { count: { int: dropped.count } }, timestampMs: dropped.toMs });
+}

@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig, type CheckConfig } from '../../../libs/config/index.js';
+import type { ProbeResult } from '../../../libs/queues/index.js';
+import { alertIdentityOf } from '../../../services/evaluator/alert-events.js';
+import { applyResults, type StoredState } from '../../../services/evaluator/evaluate.js';
+import { parseSubject, reconcileSubject } from '../../../services/evaluator/reconcile.js';
+
+function checksOf(yaml: string): Map<string, CheckConfig> {
+  return new Map(parseConfig(yaml).checks.map((check) => [check.id, check]));
+}
+
+const original = checksOf(`
+checks:
+  - { id: api, type: tcp, host: 127.0.0.1, port: 1, failureThreshold: 1, labels: { team: core } }
+`);
+const firedAs = alertIdentityOf(original.get('api')!, 'default', 1_000);
+const down: StoredState = { status: 'down', consecutiveFailures: 3, consecutiveSuccesses: 0, lastTick: 5_000, failingSince: 1_000, firing: firedAs };
+const pending: StoredState = { status: 'pending', consecutiveFailures: 1, consecutiveSuccesses: 0, lastTick: 5_000, failingSince: 5_000 };
+
+describe('reconciling stored states with the configuration', () => {
+  it('reads check and region from a subject', () => {
+    expect(parseSubject('shop-api@eu-west')).toEqual({ checkId: 'shop-api', region: 'eu-west' });
+  });
+
+  it('keeps the state of a check that is unchanged', () => {
+    expect(reconcileSubject('api@default', down, original, 9_000)).toEqual({ kind: 'keep' });
+  });
+
+  it('resolves the firing alert of a removed check, saying it was removed, with the labels it fired with', () => {
+    const verdict = reconcileSubject('api@default', down, checksOf('checks: []'), 9_000);
+    expect(verdict).toMatchObject({
+      kind: 'delete',
+      event: {
+        status: 'resolved', fingerprint: firedAs.fingerprint, labels: firedAs.labels,
+        startsAt: new Date(1_000).toISOString(), endsAt: new Date(9_000).toISOString(),
+        annotations: { resolved_reason: 'removed' },
+      },
+    });
+    expect(verdict.kind === 'delete' && verdict.event?.annotations.description).toMatch(/removed from the configuration/);
+  });
+
+  it('deletes the state of a removed check that was not firing, without an alert', () => {
+    expect(reconcileSubject('api@default', pending, checksOf('checks: []'), 9_000)).toEqual({ kind: 'delete' });
+  });
+
+  it('treats a region the check is no longer probed from as removed', () => {
+    const moved = checksOf(`
+checks:
+  - { id: api, type: tcp, host: 127.0.0.1, port: 1, failureThreshold: 1, labels: { team: core }, regions: [eu, us] }
+`);
+    expect(reconcileSubject('api@default', down, moved, 9_000)).toMatchObject({ kind: 'delete', event: { fingerprint: firedAs.fingerprint, status: 'resolved' } });
+    expect(reconcileSubject('api@eu', pending, moved, 9_000)).toEqual({ kind: 'keep' });
+  });
+
+  it('resolves the alert and starts over when the labels of a firing check change', () => {
+    const relabelled = checksOf(`
+checks:
+  - { id: api, type: tcp, host: 127.0.0.1, port: 1, failureThreshold: 1, labels: { team: platform } }
+`);
+    const verdict = reconcileSubject('api@default', down, relabelled, 9_000);
+    expect(verdict).toMatchObject({ kind: 'reset', state: { status: 'unknown', lastTick: 5_000 }, event: { fingerprint: firedAs.fingerprint, annotations: { resolved_reason: 'relabelled' } } });
+    expect(verdict.kind === 'reset' && verdict.state.firing).toBeUndefined();
+  });
+});
+
+const result = (scheduledAt: number, ok: boolean, region = 'default'): ProbeResult => ({
+  checkId: 'api', checkType: 'tcp', region, scheduledAt, startedAt: scheduledAt, ok, timings: { totalMs: 1 }, workerId: 'w',
+  ...(ok ? {} : { errorClass: 'refused' as const, message: 'refused' }),
+});
+
+describe('applying results to alert identities', () => {
+  it('remembers the identity an alert fired with', () => {
+    const { changes } = applyResults([result(1_000, false)], original, new Map());
+    expect(changes[0]!.after.firing).toEqual(firedAs);
+    expect(changes[0]!.events).toMatchObject([{ status: 'firing', fingerprint: firedAs.fingerprint }]);
+  });
+
+  it('resolves a recovered alert with the labels it fired with', () => {
+    const { changes } = applyResults([result(6_000, true)], original, new Map([['api@default', down]]));
+    expect(changes[0]!.events).toMatchObject([{ status: 'resolved', fingerprint: firedAs.fingerprint, labels: firedAs.labels }]);
+    expect(changes[0]!.after.firing).toBeUndefined();
+  });
+
+  it('resolves the old alert and fires a new one when a still failing check was relabelled', () => {
+    const relabelled = checksOf(`
+checks:
+  - { id: api, type: tcp, host: 127.0.0.1, port: 1, failureThreshold: 1, labels: { team: platform } }
+`);
+    const { changes } = applyResults([result(6_000, false)], relabelled, new Map([['api@default', down]]));
+    const [retired, fresh] = changes[0]!.events;
+    expect(retired).toMatchObject({ status: 'resolved', fingerprint: firedAs.fingerprint, annotations: { resolved_reason: 'relabelled' } });
+    expect(fresh).toMatchObject({ status: 'firing', labels: { team: 'platform' }, startsAt: new Date(6_000).toISOString() });
+    expect(fresh!.fingerprint).not.toBe(firedAs.fingerprint);
+  });
+
+  it('only measures a result from a region the check is not probed from', () => {
+    const { changes, points } = applyResults([result(6_000, false, 'eu')], original, new Map());
+    expect(changes).toEqual([]);
+    expect(points).toHaveLength(1);
+    expect(points[0]).toContain('state="unknown"');
+  });
+});
