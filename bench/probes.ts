@@ -7,6 +7,12 @@
  *
  *   npm run bench:probes -- --checks 5000 --interval 10s --duration 60s --workers 2
  *
+ * The probe-workers run with the service defaults (the settings the README recommends)
+ * unless --concurrency / --host-concurrency say otherwise. The checks are spread over
+ * --target-hosts loopback addresses (127.0.0.1 ... 127.0.0.N, default 8) so that the
+ * per-host cap, a quarter of the concurrency by default, does not bind as it would if every
+ * check went to one host.
+ *
  * With --influx-outage 10m, influxd is stopped 10 s into the measured window for that long
  * and started again; at the end probing stops, the buffer drains, and every probe the target
  * answered is looked for in InfluxDB: the figure is how many points were lost.
@@ -34,7 +40,9 @@ const { values: args } = parseArgs({
     duration: { type: 'string', default: '30s' },
     warmup: { type: 'string', default: '15s' },
     workers: { type: 'string', default: '1' },
-    concurrency: { type: 'string', default: '200' },
+    concurrency: { type: 'string' },
+    'host-concurrency': { type: 'string' },
+    'target-hosts': { type: 'string', default: '8' },
     evaluators: { type: 'string', default: '1' },
     'ceiling-duration': { type: 'string', default: '5s' },
     'influx-outage': { type: 'string', default: '0s' },
@@ -70,7 +78,7 @@ function spawnNode(name: string, script: string, env: NodeJS.ProcessEnv): Proc &
   for (const stream of [child.stdout!, child.stderr!]) {
     forEachLine(stream, (line) => {
       resolveFirst(line);
-      if (/"level":(40|50|60)/.test(line) && !line.includes('probe dropped')) process.stderr.write(`[${name}] ${line.slice(0, 300)}\n`);
+      if (/"level":(40|50|60)/.test(line) && !line.includes('probes dropped')) process.stderr.write(`[${name}] ${line.slice(0, 300)}\n`);
     });
   }
   return { name, pid: child.pid!, child, firstLine };
@@ -87,9 +95,11 @@ async function main(): Promise<void> {
     stopAll.push(() => influxd.stop());
     procs.push({ name: 'redis-server', pid: redis.process.pid! }, { name: 'influxd', pid: influxd.process.pid! });
 
-    const target = spawnNode('target', 'bench/target-server.ts', {});
+    const target = spawnNode('target', 'bench/target-server.ts', { TARGET_HOSTS: args['target-hosts'] });
     stopAll.push(async () => { target.child.kill('SIGTERM'); });
-    const targetUrl = `http://127.0.0.1:${JSON.parse(await target.firstLine).port}`;
+    const listening = JSON.parse(await target.firstLine) as { port: number; hosts: string[] };
+    const targetUrls = listening.hosts.map((host) => `http://${host}:${listening.port}`);
+    const targetUrl = targetUrls[0]!;
     procs.push(target);
 
     say(`ceiling: bare undici, fresh connection per request, 50 in flight, ${args['ceiling-duration']} ...`);
@@ -97,12 +107,16 @@ async function main(): Promise<void> {
 
     const configPath = join(dir, 'vigil.yaml');
     const lines = ['checks:'];
-    for (let i = 0; i < checks; i++) lines.push(`  - { id: c${i}, type: http, url: "${targetUrl}/c/${i}", interval: ${args.interval}, timeout: 2s }`);
+    for (let i = 0; i < checks; i++) lines.push(`  - { id: c${i}, type: http, url: "${targetUrls[i % targetUrls.length]}/c/${i}", interval: ${args.interval}, timeout: 2s }`);
     writeFileSync(configPath, `${lines.join('\n')}\n`);
 
     const admin = new Redis(redis.url);
     const memoryEmpty = Number((await admin.info('memory')).match(/used_memory:(\d+)/)![1]);
-    const env = { REDIS_URL: redis.url, INFLUX_URL: influxd.url, INFLUX_VERSION: '1', INFLUX_DATABASE: 'bench', VIGIL_CONFIG: configPath, PROBE_CONCURRENCY: args.concurrency };
+    const env = {
+      REDIS_URL: redis.url, INFLUX_URL: influxd.url, INFLUX_VERSION: '1', INFLUX_DATABASE: 'bench', VIGIL_CONFIG: configPath,
+      ...(args.concurrency === undefined ? {} : { PROBE_CONCURRENCY: args.concurrency }),
+      ...(args['host-concurrency'] === undefined ? {} : { PROBE_HOST_CONCURRENCY: args['host-concurrency'] }),
+    };
     for (let i = 1; i <= evaluators; i++) procs.push(spawnNode(`evaluator-${i}`, 'services/evaluator/main.ts', env));
     for (let i = 1; i <= workers; i++) procs.push(spawnNode(`probe-worker-${i}`, 'services/probe-worker/main.ts', env));
     procs.push(spawnNode('scheduler', 'services/scheduler/main.ts', env));
@@ -111,7 +125,8 @@ async function main(): Promise<void> {
       await sleep(2_000);
     });
 
-    say(`stack: ${checks} checks every ${args.interval} (${(checks / (intervalMs / 1_000)).toFixed(0)} probes/s due), ${workers} probe-worker(s) x ${args.concurrency}, ${evaluators} evaluator(s); warm-up ${args.warmup}, measuring ${args.duration}`);
+    const concurrency = args.concurrency ?? 'default concurrency';
+    say(`stack: ${checks} checks every ${args.interval} (${(checks / (intervalMs / 1_000)).toFixed(0)} probes/s due) on ${targetUrls.length} target host(s), ${workers} probe-worker(s) x ${concurrency}, ${evaluators} evaluator(s); warm-up ${args.warmup}, measuring ${args.duration}`);
     await sleep(warmupMs);
 
     const windowStart = Date.now();
@@ -148,13 +163,17 @@ async function main(): Promise<void> {
     const p50 = await scalar(influx, `SELECT percentile(start_delay_ms, 50) FROM probe WHERE ${where}`);
     const p99 = await scalar(influx, `SELECT percentile(start_delay_ms, 99) FROM probe WHERE ${where}`);
     const failed = await scalar(influx, `SELECT count(success) FROM probe WHERE ${where} AND success = false`);
+    // Workers report drops every 10 s, stamped with the report's end: shift the window by that much.
+    const dropped = await scalar(influx, `SELECT sum(count) FROM probes_dropped WHERE time >= ${windowStart + 10_000}ms AND time < ${windowEnd + 10_000}ms`);
     await admin.quit();
 
     const seconds = (windowEnd - windowStart) / 1_000;
     const rate = count / seconds;
+    const due = checks / (intervalMs / 1_000);
     say('');
-    say(`due                 ${(checks / (intervalMs / 1_000)).toFixed(0)} probes/s`);
-    say(`sustained           ${rate.toFixed(0)} probes/s end to end (${count} points in ${seconds.toFixed(1)} s; ${failed} failed probes)`);
+    say(`due                 ${due.toFixed(0)} probes/s`);
+    say(`sustained           ${rate.toFixed(0)} probes/s end to end (${count} points in ${seconds.toFixed(1)} s; ${failed} failed probes); ${((rate / due) * 100).toFixed(0)}% of due, ${((rate / ceiling) * 100).toFixed(0)}% of the ceiling`);
+    say(`dropped             ${(dropped / seconds).toFixed(0)} probes/s reported by the workers (${dropped} in the window); not stored: ${Math.max(0, due - rate).toFixed(0)} probes/s`);
     say(`start drift         p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms`);
     say(`redis memory        ${((memoryEnd - memoryEmpty) / checks / 1024).toFixed(2)} KB per check`);
     say(`ceiling             ${ceiling.toFixed(0)} requests/s (bare undici, fresh connection each)`);

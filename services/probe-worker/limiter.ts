@@ -1,55 +1,182 @@
 /**
  * Bounds probes in flight per process and per target host, so one slow host cannot take
- * every slot. Waiters are served in arrival order among those whose host has room.
+ * every place, and sheds what cannot start in time.
+ *
+ * Every waiter has a deadline: one still waiting when it passes is answered "too late"
+ * (undefined) without ever starting, so an overloaded worker spends nothing on probes it
+ * cannot run in time. Under overload the queue is served newest first (adaptive LIFO):
+ * with first-in-first-out every probe that runs would have waited nearly its whole deadline,
+ * so a worker that fell behind would measure only stale probes and never catch up; newest
+ * first keeps the probes that do run on time and lets the oldest expire. While the queue
+ * drains quickly (its oldest waiter is younger than lifoAfterMs) it is served in order.
+ *
+ * Every operation is O(1) amortized whatever the backlog: waiters queue per host, and hosts
+ * with room and waiters take turns from a ring.
  */
+export type Release = () => void;
+
+interface Waiter {
+  deadlineMs: number;
+  enqueuedAt: number;
+  grant: (release: Release | undefined) => void;
+}
+
+interface HostLine {
+  name: string;
+  active: number;
+  waiting: Deque<Waiter>;
+  /** In the ring of hosts that have waiters and room. */
+  ready: boolean;
+}
+
+/** When the oldest waiter has waited this long, the queue counts as backed up. */
+export const DEFAULT_LIFO_AFTER_MS = 100;
+
 export class ProbeLimiter {
   private inFlight = 0;
-  private readonly perHost = new Map<string, number>();
-  private readonly waiting: Array<{ host: string; wake: () => void }> = [];
+  private queued = 0;
+  private readonly hosts = new Map<string, HostLine>();
+  private readonly ring = new Deque<HostLine>();
 
-  constructor(private readonly maxInFlight: number, private readonly maxPerHost: number) {}
+  constructor(
+    private readonly maxInFlight: number,
+    private readonly maxPerHost: number,
+    private readonly lifoAfterMs = DEFAULT_LIFO_AFTER_MS,
+    private readonly now: () => number = Date.now,
+  ) {}
 
-  /** Resolves with a release function once the probe may start. */
-  async acquire(host: string): Promise<() => void> {
-    if (this.hasRoom(host)) this.take(host);
-    else await new Promise<void>((wake) => this.waiting.push({ host, wake }));
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      this.give(host);
-    };
+  /**
+   * Resolves with a release function once the probe may start, or with undefined when
+   * deadlineMs (epoch ms) passes first.
+   */
+  acquire(host: string, deadlineMs: number): Promise<Release | undefined> {
+    const now = this.now();
+    if (now > deadlineMs) return Promise.resolve(undefined);
+    const line = this.lineOf(host);
+    if (line.waiting.length === 0 && this.hasRoom(line)) return Promise.resolve(this.take(line));
+    return new Promise((grant) => {
+      line.waiting.pushBack({ deadlineMs, enqueuedAt: now, grant });
+      this.queued += 1;
+      this.markReady(line);
+    });
   }
 
   get active(): number {
     return this.inFlight;
   }
 
-  private hasRoom(host: string): boolean {
-    return this.inFlight < this.maxInFlight && (this.perHost.get(host) ?? 0) < this.maxPerHost;
+  /** Probes waiting for a place. */
+  get waiting(): number {
+    return this.queued;
   }
 
-  private take(host: string): void {
+  private lineOf(host: string): HostLine {
+    let line = this.hosts.get(host);
+    if (!line) {
+      line = { name: host, active: 0, waiting: new Deque(), ready: false };
+      this.hosts.set(host, line);
+    }
+    return line;
+  }
+
+  private hasRoom(line: HostLine): boolean {
+    return this.inFlight < this.maxInFlight && line.active < this.maxPerHost;
+  }
+
+  private take(line: HostLine): Release {
     this.inFlight += 1;
-    this.perHost.set(host, (this.perHost.get(host) ?? 0) + 1);
+    line.active += 1;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.inFlight -= 1;
+      line.active -= 1;
+      this.markReady(line);
+      this.serve();
+      if (line.active === 0 && line.waiting.length === 0 && !line.ready) this.hosts.delete(line.name);
+    };
   }
 
-  private give(host: string): void {
-    this.inFlight -= 1;
-    const left = (this.perHost.get(host) ?? 1) - 1;
-    if (left === 0) this.perHost.delete(host);
-    else this.perHost.set(host, left);
-    this.wakeNext();
+  private markReady(line: HostLine): void {
+    if (line.ready || line.waiting.length === 0 || line.active >= this.maxPerHost) return;
+    line.ready = true;
+    this.ring.pushBack(line);
   }
 
   /** Places are taken on the waiter's behalf before it wakes, so no newcomer can jump in between. */
-  private wakeNext(): void {
+  private serve(): void {
+    while (this.inFlight < this.maxInFlight && this.ring.length > 0) {
+      const line = this.ring.popFront()!;
+      line.ready = false;
+      const waiter = this.nextWaiter(line);
+      if (waiter) waiter.grant(this.take(line));
+      this.markReady(line);
+    }
+  }
+
+  /** Answers expired waiters at the front, then picks oldest or newest by how backed up the line is. */
+  private nextWaiter(line: HostLine): Waiter | undefined {
+    const now = this.now();
     for (;;) {
-      const index = this.waiting.findIndex((waiter) => this.hasRoom(waiter.host));
-      if (index < 0) return;
-      const [waiter] = this.waiting.splice(index, 1);
-      this.take(waiter!.host);
-      waiter!.wake();
+      const oldest = line.waiting.peekFront();
+      if (!oldest) return undefined;
+      if (now <= oldest.deadlineMs) break;
+      line.waiting.popFront();
+      this.queued -= 1;
+      oldest.grant(undefined);
+    }
+    const backedUp = now - line.waiting.peekFront()!.enqueuedAt > this.lifoAfterMs;
+    for (;;) {
+      const waiter = backedUp ? line.waiting.popBack() : line.waiting.popFront();
+      if (!waiter) return undefined;
+      this.queued -= 1;
+      if (now <= waiter.deadlineMs) return waiter;
+      waiter.grant(undefined);
+    }
+  }
+}
+
+/** A double-ended queue over an array with a moving head: O(1) at both ends. */
+class Deque<T> {
+  private items: Array<T | undefined> = [];
+  private head = 0;
+
+  get length(): number {
+    return this.items.length - this.head;
+  }
+
+  pushBack(item: T): void {
+    this.items.push(item);
+  }
+
+  peekFront(): T | undefined {
+    return this.length > 0 ? this.items[this.head] : undefined;
+  }
+
+  popFront(): T | undefined {
+    if (this.length === 0) return undefined;
+    const item = this.items[this.head];
+    this.items[this.head] = undefined;
+    this.head += 1;
+    this.compact();
+    return item;
+  }
+
+  popBack(): T | undefined {
+    if (this.length === 0) return undefined;
+    const item = this.items.pop();
+    this.compact();
+    return item;
+  }
+
+  private compact(): void {
+    if (this.head === this.items.length) {
+      this.items = [];
+      this.head = 0;
+    } else if (this.head > 1_024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
     }
   }
 }

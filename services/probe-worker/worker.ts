@@ -4,11 +4,10 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { CheckCache } from '../../libs/check-registry.js';
 import type { CheckConfig } from '../../libs/config/index.js';
-import { toLine } from '../../libs/metrics/index.js';
 import { runProbe } from '../../libs/probes/index.js';
 import { createQueue, createWorker, jobIdOf, scheduledAtOf, type ProbeResult, type ProbeSlotJob } from '../../libs/queues/index.js';
-import { REDIS_KEYS } from '../../libs/redis-keys.js';
 import type { RunningService } from '../../libs/service.js';
+import { DropTally } from './dropped.js';
 import { ProbeLimiter } from './limiter.js';
 
 export interface ProbeWorkerOptions {
@@ -18,13 +17,19 @@ export interface ProbeWorkerOptions {
   /** Probes in flight in this process. */
   concurrency: number;
   /** Probes in flight against one target host. */
-  hostConcurrency?: number;
-  /** Slot jobs taken at once; a slot waits for its slowest probe, so several overlap. */
+  hostConcurrency: number;
+  /**
+   * Slot jobs held at once. A slot is held until its last probe has run or been dropped, so
+   * this must cover every slot of an interval (100 per 10 s cadence): a slot left waiting in
+   * Redis would be picked up late and its probes dropped.
+   */
   slotConcurrency?: number;
   /** How late a probe of a job retried after a crash may still start. */
   recoveryGraceMs?: number;
   /** How soon a crashed worker's job is noticed and handed to another worker. */
   lockDurationMs?: number;
+  /** How often dropped probes are logged and reported. */
+  dropReportEveryMs?: number;
   workerId?: string;
 }
 
@@ -41,30 +46,48 @@ export function targetHostOf(check: CheckConfig): string {
   return check.type;
 }
 
+interface DueProbe {
+  id: string;
+  specHash: string;
+  scheduledAt: number;
+  /** The probe is dropped if it cannot start by then. */
+  deadlineMs: number;
+}
+
 /**
  * Takes due slots of one region, probes their checks and queues the slot's results as one
  * job. A down target is a result with ok: false; only a failure to reach Redis throws (and
  * BullMQ retries the slot). A probe that could not start within its interval is dropped and
  * counted, not run late: a burst of stale probes after a stall would measure nothing useful
  * and delay fresh ones. A slot retried after a worker crash gets recoveryGraceMs more.
+ *
+ * Dropping costs next to nothing, so a worker that falls behind spends its CPU on the probes
+ * it can still run on time: probes already past their deadline when the slot is taken are
+ * dropped before any registry read, timer or lock renewal, and the limiter sheds waiting
+ * probes whose deadline passes (see limiter.ts).
  */
 export function startProbeWorker(options: ProbeWorkerOptions): RunningService {
   const { log, region, redis } = options;
   const workerId = options.workerId ?? `${hostname()}:${process.pid}`;
   const results = createQueue('results', redis);
   const checks = new CheckCache(redis);
-  const limiter = new ProbeLimiter(options.concurrency, options.hostConcurrency ?? Math.max(1, Math.ceil(options.concurrency / 4)));
+  const limiter = new ProbeLimiter(options.concurrency, options.hostConcurrency);
   const recoveryGraceMs = options.recoveryGraceMs ?? 30_000;
   const lockDurationMs = options.lockDurationMs ?? 10_000;
+  const dropped = new DropTally(log, async (count, fromMs, toMs) => {
+    // BullMQ refuses ":" in custom ids, and a worker id is host:pid.
+    await results.add('dropped', { region, results: [], dropped: { count, fromMs, toMs } }, { jobId: jobIdOf('dropped', workerId.replaceAll(':', '.'), toMs) });
+  }, options.dropReportEveryMs);
+  dropped.start();
 
-  const probeOne = async (check: CheckConfig, scheduledAt: number, maxLateMs: number): Promise<ProbeResult | undefined> => {
-    await sleepUntil(scheduledAt);
-    const release = await limiter.acquire(targetHostOf(check));
+  const probeOne = async (check: CheckConfig, due: DueProbe): Promise<ProbeResult | undefined> => {
+    await sleepUntil(due.scheduledAt);
+    const release = await limiter.acquire(targetHostOf(check), due.deadlineMs);
+    if (!release) return undefined;
     try {
       const startedAt = Date.now();
-      if (startedAt - scheduledAt > maxLateMs) return undefined;
       const outcome = await runProbe(check);
-      return { checkId: check.id, checkType: check.type, region, scheduledAt, startedAt, workerId, ...outcome };
+      return { checkId: check.id, checkType: check.type, region, scheduledAt: due.scheduledAt, startedAt, workerId, ...outcome };
     } finally {
       release();
     }
@@ -74,23 +97,29 @@ export function startProbeWorker(options: ProbeWorkerOptions): RunningService {
     const slotStart = scheduledAtOf(job) + slot.leadMs;
     const recovering = job.attemptsMade > 0 || (job.stalledCounter ?? 0) > 0;
     const maxLateMs = slot.intervalMs + (recovering ? recoveryGraceMs : 0);
-    const due = await checks.resolve(slot.checks);
-    const phases = new Map(slot.checks.map((entry) => [entry.id, entry.phaseMs]));
-    const outcomes = await Promise.all(due.map((check) => probeOne(check, slotStart + (phases.get(check.id) ?? 0), maxLateMs)));
-    const done = outcomes.filter((result): result is ProbeResult => result !== undefined);
-    const dropped = due.length - done.length;
-    if (done.length > 0) {
-      await results.add('results', { region, results: done }, { jobId: jobIdOf('results', job.repeatJobKey ?? job.name, slotStart) });
+    const now = Date.now();
+    const due: DueProbe[] = [];
+    for (const entry of slot.checks) {
+      const scheduledAt = slotStart + entry.phaseMs;
+      if (scheduledAt + maxLateMs >= now) due.push({ id: entry.id, specHash: entry.specHash, scheduledAt, deadlineMs: scheduledAt + maxLateMs });
     }
-    if (dropped > 0) {
-      log.warn({ jobId: job.id, dropped, lateMs: Date.now() - slotStart, inFlight: limiter.active }, 'probes dropped: they could not start within their interval');
-      await redis.rpush(REDIS_KEYS.metricsBuffer, toLine({ measurement: 'probes_dropped', tags: { region }, fields: { count: { int: dropped } }, timestampMs: slotStart }));
+    let ran: ProbeResult[] = [];
+    if (due.length > 0) {
+      const found = await checks.resolve(due);
+      const byId = new Map(due.map((probe) => [probe.id, probe]));
+      const outcomes = await Promise.all(found.map((check) => probeOne(check, byId.get(check.id)!)));
+      ran = outcomes.filter((result): result is ProbeResult => result !== undefined);
+      dropped.add(found.length - ran.length);
+    }
+    dropped.add(slot.checks.length - due.length);
+    if (ran.length > 0) {
+      await results.add('results', { region, results: ran }, { jobId: jobIdOf('results', job.repeatJobKey ?? job.name, slotStart) });
     }
   };
 
   const worker = createWorker('probes', redis, runSlot, {
     region,
-    concurrency: options.slotConcurrency ?? 64,
+    concurrency: options.slotConcurrency ?? 1_000,
     extra: { lockDuration: lockDurationMs, stalledInterval: lockDurationMs, maxStalledCount: 2 },
   });
   worker.on('error', (err) => log.error({ err }, 'probe worker error'));
@@ -99,6 +128,7 @@ export function startProbeWorker(options: ProbeWorkerOptions): RunningService {
   return {
     async close() {
       await worker.close();
+      await dropped.stop();
       await results.close();
     },
   };
