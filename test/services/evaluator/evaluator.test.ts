@@ -1,6 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../libs/config/index.js';
 import { createQueue, jobIdOf, type ProbeResult } from '../../../libs/queues/index.js';
 import { REDIS_KEYS } from '../../../libs/redis-keys.js';
@@ -17,28 +18,49 @@ const result = (scheduledAt: number, ok: boolean): ProbeResult => ({
   timings: { totalMs: 5 }, workerId: 'test', ...(ok ? {} : { errorClass: 'refused' as const, message: 'connect ECONNREFUSED' }),
 });
 
+/**
+ * Every test starts an evaluator of its own on a Redis database of its own, and feeds every
+ * result its assertions depend on: no test relies on what an earlier one left.
+ */
 describe('evaluator', () => {
   let redis: Redis;
   let stateRedis: Redis;
   let evaluator: RunningEvaluator;
   const results = () => createQueue('results', redis);
 
-  beforeAll(async () => {
+  beforeEach(async () => {
     const url = await isolatedRedisUrl();
     redis = new Redis(url, { maxRetriesPerRequest: null });
     stateRedis = new Redis(url, { maxRetriesPerRequest: null });
     evaluator = startEvaluator({ redis, stateRedis, log: pino({ level: 'silent' }), config });
   });
-  afterAll(async () => {
+  afterEach(async () => {
     await evaluator.close();
     await Promise.all([redis.quit(), stateRedis.quit()]);
   });
 
+  /** Queues each result as a batch of its own, in order, and waits until every batch is evaluated. */
   async function feed(...items: ProbeResult[]): Promise<void> {
     const queue = results();
-    for (const item of items) await queue.add('results', { region: 'default', results: [item] }, { jobId: jobIdOf(item.checkId, item.region, item.scheduledAt, Math.random()) });
-    await eventually('results evaluated', async () => (await queue.getJobCounts('waiting', 'active', 'delayed')).waiting === 0 && (await queue.getJobCounts('active')).active === 0 || undefined);
-    await queue.close();
+    try {
+      for (const item of items) {
+        const jobId = jobIdOf(item.checkId, item.region, item.scheduledAt, randomBytes(4).toString('hex'));
+        await queue.add('results', { region: item.region, results: [item] }, { jobId });
+        await eventually(`batch ${jobId} evaluated`, async () => {
+          const state = await queue.getJobState(jobId);
+          if (state === 'failed') throw new Error(`batch ${jobId} failed: ${(await queue.getJob(jobId))?.failedReason}`);
+          return state === 'completed' || undefined;
+        });
+      }
+    } finally {
+      await queue.close();
+    }
+  }
+
+  async function stateOf(subject: string): Promise<Record<string, unknown>> {
+    const text = await redis.get(REDIS_KEYS.checkState(subject));
+    expect(text, `a stored state for ${subject}`).not.toBeNull();
+    return JSON.parse(text!) as Record<string, unknown>;
   }
 
   async function alertJobs() {
@@ -50,12 +72,11 @@ describe('evaluator', () => {
 
   it('keeps the check state in Redis', async () => {
     await feed(result(1_000, true));
-    const state = JSON.parse((await redis.get(REDIS_KEYS.checkState('api@default')))!);
-    expect(state).toMatchObject({ status: 'up', lastTick: 1_000 });
+    expect(await stateOf('api@default')).toMatchObject({ status: 'up', lastTick: 1_000 });
   });
 
   it('queues one firing alert when failures reach the threshold, with the check labels', async () => {
-    await feed(result(2_000, false), result(3_000, false), result(4_000, false));
+    await feed(result(1_000, true), result(2_000, false), result(3_000, false), result(4_000, false));
     const alerts = await alertJobs();
     expect(alerts).toHaveLength(1);
     expect(alerts[0]).toMatchObject({
@@ -66,14 +87,17 @@ describe('evaluator', () => {
     });
   });
 
-  it('ignores a duplicate result for a tick already evaluated', async () => {
-    await feed(result(4_000, true));
-    const state = JSON.parse((await redis.get(REDIS_KEYS.checkState('api@default')))!);
-    expect(state.status).toBe('down');
+  it('ignores a duplicate result for a tick already evaluated, and an older one', async () => {
+    await feed(result(2_000, false), result(3_000, false));
+    expect(await stateOf('api@default')).toMatchObject({ status: 'down', lastTick: 3_000 });
+    // With successThreshold 1, either of these would bring the check up if it were applied.
+    await feed(result(3_000, true), result(2_500, true));
+    expect(await stateOf('api@default')).toMatchObject({ status: 'down', lastTick: 3_000, consecutiveFailures: 2 });
+    expect((await alertJobs()).map((alert) => alert.status)).toEqual(['firing']);
   });
 
   it('queues one resolved alert on recovery, with the same fingerprint and start', async () => {
-    await feed(result(5_000, true), result(6_000, true));
+    await feed(result(2_000, false), result(3_000, false), result(4_000, false), result(5_000, true), result(6_000, true));
     const alerts = await alertJobs();
     const resolved = alerts.filter((a) => a.status === 'resolved');
     expect(resolved).toHaveLength(1);
@@ -90,20 +114,28 @@ describe('evaluator', () => {
 
   it('evaluates a batch holding several checks and ticks in scheduled order', async () => {
     const queue = results();
+    // Applied as listed, 10 000 would come first and 9 000 be ignored as older (pending, 1 failure).
     const batch = [result(10_000, false), result(9_000, false), { ...result(9_000, true), checkId: 'gone' }];
     await queue.add('results', { region: 'default', results: batch });
-    await eventually('batch evaluated', async () => (JSON.parse((await redis.get(REDIS_KEYS.checkState('api@default')))!).lastTick === 10_000) || undefined);
+    await eventually('batch evaluated', async () => (JSON.parse((await redis.get(REDIS_KEYS.checkState('api@default'))) ?? '{}').lastTick === 10_000) || undefined);
     await queue.close();
-    expect(JSON.parse((await redis.get(REDIS_KEYS.checkState('api@default')))!)).toMatchObject({ status: 'down', consecutiveFailures: 2 });
+    expect(await stateOf('api@default')).toMatchObject({ status: 'down', consecutiveFailures: 2 });
+    expect(await redis.exists(REDIS_KEYS.checkState('gone@default'))).toBe(0);
   });
 
   it('keeps state per region, so one region failing does not hide another being up', async () => {
+    await evaluator.apply(parseConfig(`
+checks:
+  - { id: api, type: tcp, host: 127.0.0.1, port: 1, interval: 10s, timeout: 1s, failureThreshold: 2, regions: [eu, us] }
+`));
     await feed({ ...result(20_000, false), region: 'eu' }, { ...result(20_000, true), region: 'us' });
-    expect(JSON.parse((await redis.get(REDIS_KEYS.checkState('api@eu')))!).status).toBe('pending');
-    expect(JSON.parse((await redis.get(REDIS_KEYS.checkState('api@us')))!).status).toBe('up');
+    expect((await stateOf('api@eu')).status).toBe('pending');
+    expect((await stateOf('api@us')).status).toBe('up');
   });
 
   it('does not buffer points when no metrics writer is configured', async () => {
+    await feed(result(1_000, false), result(2_000, false));
+    expect(await stateOf('api@default')).toMatchObject({ status: 'down', lastTick: 2_000 });
     expect(await redis.llen(REDIS_KEYS.metricsBuffer)).toBe(0);
   });
 });
