@@ -35,13 +35,13 @@ function child(schema: z.ZodType, segment: PropertyKey): z.ZodType | undefined {
 }
 
 /**
- * Looks through optional wrappers, transforms and unions to the schema that applies. A plain
+ * Looks through optional and default wrappers, transforms and unions to the schema that applies. A plain
  * union (`tls: true | { verify, ca }`) applies its mapping branch to a mapping.
  */
 function unwrap(schema: z.ZodType, value: unknown): z.ZodType {
   let current = schema;
   for (;;) {
-    if (current instanceof z.ZodOptional) current = current.unwrap() as z.ZodType;
+    if (current instanceof z.ZodOptional || current instanceof z.ZodDefault || current instanceof z.ZodPrefault) current = current.unwrap() as z.ZodType;
     else if (current instanceof z.ZodPipe) current = current.in as z.ZodType;
     else if (current instanceof z.ZodDiscriminatedUnion) {
       const option = matchingOption(current, value);
@@ -59,7 +59,8 @@ function matchingOption(union: z.ZodDiscriminatedUnion, value: unknown): z.ZodTy
   const discriminator = union.def.discriminator;
   const given = isMapping(value) ? value[discriminator] : undefined;
   return (union.options as z.ZodType[]).find((option) => {
-    const tag = option instanceof z.ZodObject ? (option.shape as Record<string, z.ZodType>)[discriminator] : undefined;
+    const object = unwrap(option, value);
+    const tag = object instanceof z.ZodObject ? (object.shape as Record<string, z.ZodType>)[discriminator] : undefined;
     return tag instanceof z.ZodLiteral && tag.values.has(given as never);
   });
 }
