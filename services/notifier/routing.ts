@@ -1,4 +1,4 @@
-import type { RouteConfig } from '../../libs/config/index.js';
+import { ROUTE_DEFAULTS, type RouteConfig } from '../../libs/config/index.js';
 import type { AlertEvent } from '../../libs/queues/index.js';
 
 /** One channel that should be told about an alert, and the group the alert belongs to there. */
@@ -15,13 +15,12 @@ export interface RoutingDecision {
   deliveries: RoutedDelivery[];
 }
 
-export const DEFAULT_GROUP_BY: readonly string[] = ['check'];
-
 /** Alertmanager's root route: its key is the empty matcher set. */
 const ROOT_ROUTE_KEY = '{}';
 
 /**
- * Where one alert transition goes. With no routes every channel gets it. Otherwise routes
+ * Where one alert transition goes. With no routes every channel gets it, grouped as a route
+ * that leaves out groupBy groups (so does a route with an empty groupBy). Otherwise routes
  * are walked in order and the first match ends the walk unless it says `continue`; every
  * matching route contributes its channels (a channel already chosen keeps the first route's
  * group). A route with sendResolved: false still counts as a match, so a resolved alert it
@@ -29,7 +28,7 @@ const ROOT_ROUTE_KEY = '{}';
  */
 export function routeAlert(alert: Pick<AlertEvent, 'labels' | 'status'>, routes: readonly RouteConfig[], channelIds: readonly string[]): RoutingDecision {
   if (routes.length === 0) {
-    const group = groupOf(alert.labels, ROOT_ROUTE_KEY, DEFAULT_GROUP_BY);
+    const group = groupOf(alert.labels, ROOT_ROUTE_KEY, ROUTE_DEFAULTS.groupBy);
     return { matched: true, deliveries: unique(channelIds).map((channelId) => ({ channelId, ...group })) };
   }
 
@@ -39,7 +38,7 @@ export function routeAlert(alert: Pick<AlertEvent, 'labels' | 'status'>, routes:
     if (!matches(route.match, alert.labels)) continue;
     matched = true;
     if (alert.status === 'firing' || route.sendResolved) {
-      const group = groupOf(alert.labels, routeKeyOf(route), route.groupBy.length > 0 ? route.groupBy : DEFAULT_GROUP_BY);
+      const group = groupOf(alert.labels, routeKeyOf(route), route.groupBy.length > 0 ? route.groupBy : ROUTE_DEFAULTS.groupBy);
       for (const channelId of route.channels) {
         if (!deliveries.has(channelId)) deliveries.set(channelId, { channelId, ...group });
       }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RouteConfig } from '../../../libs/config/index.js';
+import { parseConfig, type RouteConfig } from '../../../libs/config/index.js';
 import type { AlertStatus } from '../../../libs/queues/index.js';
 import { groupOf, routeAlert, routeKeyOf } from '../../../services/notifier/routing.js';
 
@@ -121,6 +121,15 @@ describe('how an alert is grouped for its receiver', () => {
       { channelId: 'audit', groupKey: '{}/{}:{alertname="CheckDown"}', groupLabels: { alertname: 'CheckDown' } },
       { channelId: 'db-pager', groupKey: '{}/{team="db"}:{check="orders-db"}', groupLabels: { check: 'orders-db' } },
     ]);
+  });
+
+  it('groups without routes as a configured route that leaves out groupBy does', () => {
+    const yaml = 'channels:\n  - { id: ops, type: webhook, url: "https://hooks.example/" }\nroutes:\n  - { channels: [ops] }\n';
+    const [configured] = parseConfig(yaml, {}).routes;
+    const viaRoute = routeAlert({ labels: dbAlert, status: 'firing' }, [configured!], ['ops']).deliveries[0];
+    const withoutRoutes = routeAlert({ labels: dbAlert, status: 'firing' }, [], ['ops']).deliveries[0];
+    expect(withoutRoutes?.groupLabels).toEqual({ check: 'orders-db' });
+    expect(withoutRoutes?.groupLabels).toEqual(viaRoute?.groupLabels);
   });
 
   it('falls back to grouping by check when a route groups by nothing', () => {
