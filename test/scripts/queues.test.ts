@@ -4,9 +4,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createQueue, createRedis, createWorker, type AlertEvent, type ProbeSlotJob } from '../../libs/queues/index.js';
 import { execute, parseCommand, UsageError } from '../../scripts/queues/cli.js';
 import { failedJobs, queueStats, retryFailed, type QueueStats } from '../../scripts/queues/commands.js';
@@ -27,7 +26,6 @@ let redisUrl: string;
 /** Producers and the worker use service connections; the commands use a fail-fast CLI one, as in the script. */
 let producer: Redis;
 let cli: Redis;
-let probesEu: Queue<ProbeSlotJob>;
 
 const statsOf = async (name: string): Promise<QueueStats | undefined> => (await queueStats(cli, [name]))[0];
 
@@ -35,44 +33,59 @@ beforeAll(async () => {
   redisUrl = await isolatedRedisUrl();
   producer = createRedis(redisUrl);
   cli = createRedis(redisUrl, 'cli');
-
-  // probes-eu: 3 jobs that fail every attempt, 2 that succeed, 1 delayed for an hour.
-  probesEu = createQueue('probes', producer, 'eu');
-  await probesEu.addBulk(['bad-1', 'bad-2', 'bad-3', 'good-1', 'good-2'].map((id) => ({ name: 'probe', data: probe(id) })));
-  await probesEu.add('probe', probe('later'), { delay: 3_600_000 });
-
-  // probes-us exists but is empty; alerts has one job scheduler and nothing consuming it.
-  const probesUs = createQueue('probes', producer, 'us');
-  await probesUs.waitUntilReady();
-  const alerts = createQueue('alerts', producer);
-  await alerts.upsertJobScheduler('heartbeat', { every: 3_600_000 }, { name: 'heartbeat', data: ALERT });
-
-  const worker = createWorker('probes', producer, async (data) => {
-    if (data.checks[0]!.id.startsWith('bad')) throw new Error(REASON);
-  }, { region: 'eu', backoffBaseMs: 10 });
-  worker.on('error', () => {});
-  await eventually('3 failed and 2 completed probes', async () => {
-    const counts = await probesEu.getJobCounts('failed', 'completed');
-    return counts.failed === 3 && counts.completed === 2;
-  });
-  // Stopped, so that retried jobs stay in waiting where the tests can see them.
-  await worker.close();
-  await Promise.all([probesUs.close(), alerts.close()]);
 });
 
 afterAll(async () => {
-  await probesEu?.close();
   producer?.disconnect();
   cli?.disconnect();
 });
 
+/**
+ * Every test that reads queues starts from an empty database holding exactly this, so no
+ * test sees what another did (retrying, for one, moves the failed jobs):
+ * probes-eu: 3 jobs that failed every attempt, 2 that succeeded, 1 delayed for an hour;
+ * probes-us exists but is empty; alerts has one job scheduler and nothing consuming it.
+ */
+async function seedQueues(): Promise<void> {
+  await producer.flushdb();
+  const probesEu = createQueue('probes', producer, 'eu');
+  const probesUs = createQueue('probes', producer, 'us');
+  const alerts = createQueue('alerts', producer);
+  try {
+    await probesEu.addBulk(['bad-1', 'bad-2', 'bad-3', 'good-1', 'good-2'].map((id) => ({ name: 'probe', data: probe(id) })));
+    await probesEu.add('probe', probe('later'), { delay: 3_600_000 });
+    await probesUs.waitUntilReady();
+    await alerts.upsertJobScheduler('heartbeat', { every: 3_600_000 }, { name: 'heartbeat', data: ALERT });
+
+    const worker = createWorker('probes', producer, async (data) => {
+      if (data.checks[0]!.id.startsWith('bad')) throw new Error(REASON);
+    }, { region: 'eu', backoffBaseMs: 10 });
+    worker.on('error', () => {});
+    try {
+      await eventually('3 failed and 2 completed probes', async () => {
+        const counts = await probesEu.getJobCounts('failed', 'completed');
+        return counts.failed === 3 && counts.completed === 2;
+      });
+    } finally {
+      // Stopped, so that retried jobs stay in waiting where the tests can see them.
+      await worker.close();
+    }
+  } finally {
+    await Promise.all([probesEu.close(), probesUs.close(), alerts.close()]);
+  }
+}
+
 describe('discovering queues', () => {
+  beforeEach(seedQueues);
+
   it('finds every probes-<region> queue in Redis, then the fixed queues in pipeline order', async () => {
     expect(await discoverQueues(cli)).toEqual(['probes-eu', 'probes-us', 'results', 'alerts', 'deliveries']);
   });
 });
 
 describe('stats', () => {
+  beforeEach(seedQueues);
+
   it('counts the jobs of a queue in each state', async () => {
     expect(await statsOf('probes-eu')).toEqual({
       name: 'probes-eu', waiting: 0, active: 0, delayed: 1, completed: 2, failed: 3, schedulers: 0, paused: false,
@@ -103,6 +116,8 @@ describe('stats', () => {
 });
 
 describe('failed', () => {
+  beforeEach(seedQueues);
+
   it('lists failed jobs with id, attempts, reason and finish time', async () => {
     const listing = await failedJobs(cli, 'probes-eu', 20);
     expect(listing.total).toBe(3);
@@ -138,6 +153,8 @@ describe('failed', () => {
 });
 
 describe('the CLI', () => {
+  beforeEach(seedQueues);
+
   function queuesCli(args: string[], url: string): { status: number | null; stdout: string; stderr: string } {
     const result = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/queues.ts', ...args], {
       cwd: ROOT, encoding: 'utf8', env: { PATH: process.env.PATH, REDIS_URL: url }, timeout: 20_000,
@@ -177,14 +194,16 @@ describe('the CLI', () => {
   });
 });
 
-// Last: retrying changes the state the tests above look at.
 describe('retry', () => {
+  beforeEach(seedQueues);
+
   it('moves every failed job back to waiting and says how many', async () => {
     expect(await retryFailed(cli, 'probes-eu')).toEqual({ queue: 'probes-eu', retried: 3 });
     expect(await statsOf('probes-eu')).toMatchObject({ waiting: 3, failed: 0, completed: 2, delayed: 1 });
   });
 
   it('retries nothing the second time', async () => {
+    expect(JSON.parse(await execute(parseCommand(['retry', 'probes-eu', '--json']), cli))).toEqual({ queue: 'probes-eu', retried: 3 });
     expect(JSON.parse(await execute(parseCommand(['retry', 'probes-eu', '--json']), cli))).toEqual({ queue: 'probes-eu', retried: 0 });
   });
 
