@@ -38,13 +38,14 @@ export interface ConnectionRecord {
   tls?: TlsFacts;
 }
 
-export interface TlsTarget {
-  /** Refuse the connection when the chain or the host name does not verify. */
-  verify: boolean;
+/**
+ * A check's TLS settings (`verify`: refuse the connection when the chain or the host name
+ * does not verify; `serverName`: SNI and the name the certificate must match, the host
+ * otherwise) with the CA file read: `ca` here is PEM text, never a path.
+ */
+export interface TlsTarget extends Omit<TlsClientConfig, 'ca'> {
   /** PEM text of the CAs to trust instead of the system store. */
   ca?: string;
-  /** SNI (never an IP address) and the name the certificate must match; the host otherwise. */
-  serverName?: string;
   alpn?: string[];
 }
 
@@ -220,11 +221,13 @@ export async function loadCa(ca: string | undefined): Promise<string | undefined
   }
 }
 
-/** The TLS target of a check's `tls` settings, with the CA file (if any) read. */
-export async function tlsTarget(tls: TlsClientConfig, serverName?: string): Promise<TlsTarget> {
+/**
+ * The TLS target of a check's TLS settings (an HTTP or TCP check's `tls`, or a TLS check
+ * itself), with the CA file (if any) read. openConnection then verifies as they say.
+ */
+export async function tlsTarget(tls: TlsClientConfig): Promise<TlsTarget> {
   const ca = await loadCa(tls.ca);
-  const name = tls.serverName ?? serverName;
-  return { verify: tls.verify, ...(ca === undefined ? {} : { ca }), ...(name === undefined ? {} : { serverName: name }) };
+  return { verify: tls.verify, ...(ca === undefined ? {} : { ca }), ...(tls.serverName === undefined ? {} : { serverName: tls.serverName }) };
 }
 
 /** Phases summed over the connections of one probe (a redirect opens another). */

@@ -1,14 +1,14 @@
 import type { ProbeTimings } from '../queues/index.js';
 import { classifyError } from './classify.js';
-import { addPhases, closeGracefully, describeChainError, loadCa, openConnection, type ConnectionRecord } from './connect.js';
+import { addPhases, closeGracefully, openConnection, tlsTarget, type ConnectionRecord } from './connect.js';
 import { certAssertionFailure } from './http-assertions.js';
 import { failure, startClock, success, type Probe } from './types.js';
 
 /**
  * A TLS handshake and nothing else, for services that speak TLS without HTTP (SMTPS, LDAPS,
  * IMAPS, a database's TLS port): the chain must be trusted, the certificate must match the
- * host (or serverName), and it must not expire within `expect.certExpiresAfter`.
- * The days left are reported whatever the verdict.
+ * host (or serverName), unless `verify: false`, and it must not expire within
+ * `expect.certExpiresAfter`. The days left are reported whatever the verdict.
  */
 export const tlsProbe: Probe<'tls'> = {
   async run(check) {
@@ -20,9 +20,8 @@ export const tlsProbe: Probe<'tls'> = {
       return { ...phases, totalMs: clock.elapsed() };
     };
     try {
-      const ca = await loadCa(check.ca);
-      const tls = { verify: false, ...(ca === undefined ? {} : { ca }), ...(check.serverName === undefined ? {} : { serverName: check.serverName }) };
-      const socket = await openConnection({ host: check.host, port: check.port, deadline: clock.deadline, tls }, record);
+      // verify, ca and serverName are the same settings as an HTTP or TCP check's tls, verified the same way.
+      const socket = await openConnection({ host: check.host, port: check.port, deadline: clock.deadline, tls: await tlsTarget(check) }, record);
       closeGracefully(socket);
     } catch (err) {
       const { errorClass, message } = classifyError(err);
@@ -31,12 +30,6 @@ export const tlsProbe: Probe<'tls'> = {
     const facts = record.tls;
     if (facts === undefined) return failure('tls', 'no TLS session', timings());
     const outcome = { certDaysLeft: facts.certDaysLeft };
-    if (check.verify && !facts.chainTrusted) {
-      return failure('tls', `certificate not trusted: ${describeChainError(facts.chainError)}`, timings(), outcome);
-    }
-    if (check.verify && facts.identityError !== undefined) {
-      return failure('tls', `certificate does not match ${facts.identity}: ${facts.identityError}`, timings(), outcome);
-    }
     const expiry = certAssertionFailure(facts.certDaysLeft, facts.validTo, check.expect);
     if (expiry !== undefined) return failure('tls', expiry, timings(), outcome);
     return success(timings(), outcome);

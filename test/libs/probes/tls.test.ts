@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TlsCheckConfig } from '../../../libs/config/index.js';
+import { tcpProbe } from '../../../libs/probes/tcp.js';
 import { tlsProbe } from '../../../libs/probes/tls.js';
 import { freePort } from '../../../scripts/local-stack/ports.js';
 import { eventually } from '../../support/infra.js';
 import { startTcpServer, type TestTcpServer } from '../../support/tcp-servers.js';
 import { daysFromNow, makeCaAndServer, makeCertificate, type TestCertificate } from '../../support/tls-certs.js';
 import { startTlsServer } from '../../support/tls-servers.js';
-import { tlsCheck } from './checks.js';
+import { tcpCheck, tlsCheck } from './checks.js';
 
 type TlsEndpoint = Awaited<ReturnType<typeof startTlsServer>>;
 const DAY_MS = 86_400_000;
@@ -81,6 +83,21 @@ describe('tls probe', () => {
   it('with verify: false checks only the expiry', async () => {
     expect(await tlsProbe.run(tlsCheck(selfSigned.port, { verify: false, expect: { certExpiresAfterMs: DAY_MS } }))).toMatchObject({ ok: true });
     expect(await tlsProbe.run(tlsCheck(expired.port, { verify: false, expect: { certExpiresAfterMs: DAY_MS } }))).toMatchObject({ ok: false, errorClass: 'tls' });
+  });
+
+  it.each<{ name: string; server: () => TlsEndpoint; settings: () => Partial<TlsCheckConfig> }>([
+    { name: 'a trusted certificate', server: () => good, settings: () => ({ ca: ca.cert }) },
+    { name: 'an expired one', server: () => expired, settings: () => ({ ca: ca.cert }) },
+    { name: 'a self-signed one', server: () => selfSigned, settings: () => ({}) },
+    { name: 'a self-signed one without verify', server: () => selfSigned, settings: () => ({ verify: false }) },
+    { name: 'one for another name', server: () => named, settings: () => ({ ca: ca.cert }) },
+    { name: 'one for its serverName', server: () => named, settings: () => ({ ca: ca.cert, serverName: 'mail.test' }) },
+  ])('verifies $name as a TCP check with the same tls settings does', async ({ server, settings }) => {
+    const { verify = true, ca: trustedCa, serverName } = settings();
+    const tls = { verify, ...(trustedCa === undefined ? {} : { ca: trustedCa }), ...(serverName === undefined ? {} : { serverName }) };
+    const verdict = ({ ok, errorClass, message }: { ok: boolean; errorClass?: string; message?: string }) => ({ ok, errorClass, message });
+    const [asTls, asTcp] = await Promise.all([tlsProbe.run(tlsCheck(server().port, tls)), tcpProbe.run(tcpCheck(server().port, { tls }))]);
+    expect(verdict(asTls)).toEqual(verdict(asTcp));
   });
 
   it('fails with class refused when nothing listens', async () => {
