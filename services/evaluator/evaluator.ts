@@ -17,6 +17,11 @@ export interface EvaluatorOptions {
   metrics?: MetricsWriter;
   backoffBaseMs?: number;
   flushIdleMs?: number;
+  /**
+   * Reconciles stored states with the configuration this often as well as at start and on
+   * every change, so a state re-created by a replica still on the old configuration is found.
+   */
+  reconcileEveryMs?: number;
 }
 
 export interface RunningEvaluator extends RunningService {
@@ -58,6 +63,8 @@ export function startEvaluator(options: EvaluatorOptions): RunningEvaluator {
   worker.on('error', (err) => log.error({ err }, 'evaluator worker error'));
   worker.on('failed', (job, err) => log.warn({ err, jobId: job?.id, attempts: job?.attemptsMade }, 'result evaluation failed'));
   void reconcile('start');
+  const timer = setInterval(() => void reconcile('periodic'), options.reconcileEveryMs ?? 5 * 60_000);
+  timer.unref();
 
   return {
     apply(config) {
@@ -65,6 +72,7 @@ export function startEvaluator(options: EvaluatorOptions): RunningEvaluator {
       return reconcile('configuration changed');
     },
     async close() {
+      clearInterval(timer);
       await worker.close();
       await exclusive;
       await flusher?.stop();
