@@ -22,14 +22,21 @@ export async function startHttpServer(handler: (req: IncomingMessage, res: Serve
   };
 }
 
+/** One request a switchable target answered: when it arrived (epoch ms) and the status sent. */
+export interface ServedRequest {
+  at: number;
+  status: number;
+}
+
 /** A target whose health a test can switch: 200 {"status":"ok"} while up, 503 while down. */
-export async function startSwitchableTarget(): Promise<TestServer & { setUp(up: boolean): void; hits(): number }> {
+export async function startSwitchableTarget(): Promise<TestServer & { setUp(up: boolean): void; hits(): number; served(): ServedRequest[] }> {
   let up = true;
-  let hits = 0;
+  const served: ServedRequest[] = [];
   const server = await startHttpServer((_req, res) => {
-    hits += 1;
-    res.writeHead(up ? 200 : 503, { 'content-type': 'application/json' });
+    const status = up ? 200 : 503;
+    served.push({ at: Date.now(), status });
+    res.writeHead(status, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ status: up ? 'ok' : 'down' }));
   });
-  return { ...server, setUp: (value) => { up = value; }, hits: () => hits };
+  return { ...server, setUp: (value) => { up = value; }, hits: () => served.length, served: () => [...served] };
 }
