@@ -9,11 +9,11 @@ import { configSchema, resolveConfig, type Config } from './schema.js';
 
 export const DEFAULT_CONFIG_FILE = 'vigil.yaml';
 
-/** Which file to load: `--config FILE`, then VIGIL_CONFIG, then ./vigil.yaml. */
+/** Which file to load: `--config FILE`, then VIGIL_CONFIG (unless empty), then ./vigil.yaml. */
 export function configPathFrom(argv: string[], env: NodeJS.ProcessEnv): string {
   const flag = argv.indexOf('--config');
   const fromFlag = flag >= 0 ? argv[flag + 1] : undefined;
-  return resolve(fromFlag ?? env.VIGIL_CONFIG ?? DEFAULT_CONFIG_FILE);
+  return resolve(fromFlag ?? (env.VIGIL_CONFIG || DEFAULT_CONFIG_FILE));
 }
 
 export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): Config {

@@ -1,15 +1,19 @@
+import { z } from 'zod';
 import { followConfigChanges, loadStartupConfig } from '../../libs/config-sync.js';
-import { metricsWriterFromEnv } from '../../libs/metrics/index.js';
-import { createRedis, redisUrlFrom } from '../../libs/queues/index.js';
+import { CONFIG_ENV, parseEnv, REDIS_ENV } from '../../libs/env.js';
+import { METRICS_ENV, metricsWriterFrom } from '../../libs/metrics/from-env.js';
+import { createRedis } from '../../libs/queues/index.js';
 import { runService } from '../../libs/service.js';
 import { startEvaluator } from './evaluator.js';
 
+const EVALUATOR_ENV = z.object({ ...REDIS_ENV, ...CONFIG_ENV }).and(METRICS_ENV);
+
 runService('evaluator', async (log) => {
-  const url = redisUrlFrom();
-  const [redis, stateRedis, subscriber] = [createRedis(url), createRedis(url), createRedis(url)];
+  const env = parseEnv(EVALUATOR_ENV);
+  const [redis, stateRedis, subscriber] = [createRedis(env.REDIS_URL), createRedis(env.REDIS_URL), createRedis(env.REDIS_URL)];
   for (const connection of [redis, stateRedis, subscriber]) connection.on('error', (err) => log.warn({ err }, 'redis connection error'));
   const snapshot = await loadStartupConfig(redis, log);
-  const metrics = metricsWriterFromEnv();
+  const metrics = metricsWriterFrom(env.metrics);
   if (metrics) log.info({ target: metrics.target }, 'writing metrics');
   else log.warn('INFLUX_URL is not set: probe results are evaluated but not stored');
   const evaluator = startEvaluator({ redis, stateRedis, log, config: snapshot.config, ...(metrics ? { metrics } : {}) });

@@ -1,14 +1,24 @@
+import { z } from 'zod';
 import { followConfigChanges, loadStartupConfig } from '../../libs/config-sync.js';
 import type { Config } from '../../libs/config/index.js';
-import { createRedis, redisUrlFrom } from '../../libs/queues/index.js';
+import { CONFIG_ENV, httpUrl, parseEnv, REDIS_ENV } from '../../libs/env.js';
+import { createRedis } from '../../libs/queues/index.js';
 import { runService } from '../../libs/service.js';
+import { DEFAULT_EXTERNAL_URL } from './delivery.js';
 import { startNotifier } from './notifier.js';
 
+const NOTIFIER_ENV = z.object({
+  ...REDIS_ENV,
+  ...CONFIG_ENV,
+  /** `externalURL` in webhook bodies: where receivers can link back to. */
+  VIGIL_EXTERNAL_URL: httpUrl().default(DEFAULT_EXTERNAL_URL),
+});
+
 runService('notifier', async (log) => {
-  const redisUrl = redisUrlFrom();
-  const redis = createRedis(redisUrl);
+  const env = parseEnv(NOTIFIER_ENV);
+  const redis = createRedis(env.REDIS_URL);
   // A subscribed connection can run no other command, so config updates get their own.
-  const subscriber = createRedis(redisUrl);
+  const subscriber = createRedis(env.REDIS_URL);
   for (const connection of [redis, subscriber]) connection.on('error', (err) => log.warn({ err }, 'redis connection error'));
 
   const startup = await loadStartupConfig(redis, log);
@@ -17,7 +27,7 @@ runService('notifier', async (log) => {
     config = next.config;
   });
 
-  const notifier = startNotifier({ redisUrl, log, getConfig: () => config });
+  const notifier = startNotifier({ redisUrl: env.REDIS_URL, log, getConfig: () => config, externalUrl: env.VIGIL_EXTERNAL_URL });
   return {
     async close() {
       await notifier.close();

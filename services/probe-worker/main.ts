@@ -1,22 +1,28 @@
-import { createRedis, DEFAULT_REGION, redisUrlFrom } from '../../libs/queues/index.js';
+import { z } from 'zod';
+import { parseEnv, REDIS_ENV, region, wholeNumber } from '../../libs/env.js';
+import { createRedis, DEFAULT_REGION } from '../../libs/queues/index.js';
 import { runService } from '../../libs/service.js';
 import { startProbeWorker } from './worker.js';
 
-function positiveInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name}: expected a whole number >= 1, got "${raw}"`);
-  return value;
-}
-
 /** Needs no configuration file: checks come from the registry in Redis. */
+const PROBE_WORKER_ENV = z.object({
+  ...REDIS_ENV,
+  /** The region whose probes this worker takes (`probes-<region>`). */
+  REGION: region().default(DEFAULT_REGION),
+  /** Probes in flight in this process. */
+  PROBE_CONCURRENCY: wholeNumber(1).default(500),
+  /** Probes in flight per target host; a quarter of PROBE_CONCURRENCY unless set, so one slow host cannot take every slot. */
+  PROBE_HOST_CONCURRENCY: wholeNumber(1).optional(),
+}).transform(({ PROBE_HOST_CONCURRENCY, ...env }) => ({
+  ...env,
+  PROBE_HOST_CONCURRENCY: PROBE_HOST_CONCURRENCY ?? Math.max(1, Math.ceil(env.PROBE_CONCURRENCY / 4)),
+}));
+
 runService('probe-worker', async (log) => {
-  const redis = createRedis(redisUrlFrom());
+  const env = parseEnv(PROBE_WORKER_ENV);
+  const redis = createRedis(env.REDIS_URL);
   redis.on('error', (err) => log.warn({ err }, 'redis connection error'));
-  const region = process.env.REGION ?? DEFAULT_REGION;
-  const concurrency = positiveInt('PROBE_CONCURRENCY', 500);
-  const hostConcurrency = positiveInt('PROBE_HOST_CONCURRENCY', Math.max(1, Math.ceil(concurrency / 4)));
+  const { REGION: region, PROBE_CONCURRENCY: concurrency, PROBE_HOST_CONCURRENCY: hostConcurrency } = env;
   const worker = startProbeWorker({ redis, log: log.child({ region }), region, concurrency, hostConcurrency });
   log.info({ region, concurrency, hostConcurrency }, 'taking probes');
   return {

@@ -1,16 +1,26 @@
+import { z } from 'zod';
 import { followConfigChanges, loadStartupConfig } from '../../libs/config-sync.js';
-import { createRedis, redisUrlFrom } from '../../libs/queues/index.js';
+import { CONFIG_ENV, parseEnv, REDIS_ENV, wholeNumber } from '../../libs/env.js';
+import { createRedis } from '../../libs/queues/index.js';
 import { REDIS_KEYS } from '../../libs/redis-keys.js';
 import { runService } from '../../libs/service.js';
+import { DEFAULT_SLOT_MS } from './plan.js';
 import { startScheduler } from './scheduler.js';
 
+const SCHEDULER_ENV = z.object({
+  ...REDIS_ENV,
+  ...CONFIG_ENV,
+  /** Width of a probe slot: checks due within the same slot share one job. */
+  VIGIL_SLOT_MS: wholeNumber(1).default(DEFAULT_SLOT_MS),
+});
+
 runService('scheduler', async (log) => {
-  const redis = createRedis(redisUrlFrom());
-  const subscriber = createRedis(redisUrlFrom());
+  const env = parseEnv(SCHEDULER_ENV);
+  const redis = createRedis(env.REDIS_URL);
+  const subscriber = createRedis(env.REDIS_URL);
   for (const connection of [redis, subscriber]) connection.on('error', (err) => log.warn({ err }, 'redis connection error'));
   const snapshot = await loadStartupConfig(redis, log);
-  const slotMs = process.env.VIGIL_SLOT_MS === undefined ? undefined : Number(process.env.VIGIL_SLOT_MS);
-  const scheduler = await startScheduler({ redis, log, config: snapshot.config, ...(slotMs ? { slotMs } : {}) });
+  const scheduler = await startScheduler({ redis, log, config: snapshot.config, slotMs: env.VIGIL_SLOT_MS });
   await followConfigChanges(subscriber, redis, log, snapshot.sha, ({ config }) => scheduler.apply(config));
   // Checks that start or stop failing switch between interval and retryInterval.
   subscriber.on('message', (channel: string) => {
