@@ -1,4 +1,4 @@
-import { HttpError, InfluxDB, type WriteApi } from '@influxdata/influxdb-client';
+import { HttpError, InfluxDB, setLogger, type WriteApi } from '@influxdata/influxdb-client';
 import { MetricsWriteError, type MetricsWriter } from './writer.js';
 
 export interface InfluxV2Options {
@@ -8,6 +8,17 @@ export interface InfluxV2Options {
   bucket: string;
   timeoutMs?: number;
 }
+
+/**
+ * The most lines one write may carry. The client allocates its batch array up front (so
+ * this must be a real size, not "unlimited"), and a batch that fills up is sent on its own
+ * with its errors swallowed: write() therefore splits larger writes into chunks it awaits.
+ */
+const MAX_LINES_PER_REQUEST = 10_000;
+
+// The client prints failed writes to the console; every failure reaches the flusher as a
+// MetricsWriteError and is logged there, with the service's logger.
+setLogger({ error: () => undefined, warn: () => undefined });
 
 /**
  * InfluxDB 2.x / 3.x through the official client. The client's own batching and retries
@@ -24,14 +35,21 @@ export class InfluxV2Writer implements MetricsWriter {
     this.writeApi = client.getWriteApi(options.org, options.bucket, 'ms', {
       maxRetries: 0,
       flushInterval: 0,
-      batchSize: Number.MAX_SAFE_INTEGER,
-      maxBufferLines: Number.MAX_SAFE_INTEGER,
+      batchSize: MAX_LINES_PER_REQUEST + 1,
+      maxBatchBytes: Number.POSITIVE_INFINITY,
+      maxBufferLines: MAX_LINES_PER_REQUEST,
     });
   }
 
   async prepare(): Promise<void> {}
 
   async write(lines: string[]): Promise<void> {
+    for (let from = 0; from < lines.length; from += MAX_LINES_PER_REQUEST) {
+      await this.writeChunk(lines.slice(from, from + MAX_LINES_PER_REQUEST));
+    }
+  }
+
+  private async writeChunk(lines: string[]): Promise<void> {
     this.writeApi.writeRecords(lines);
     try {
       await this.writeApi.flush(true);
