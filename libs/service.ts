@@ -1,4 +1,5 @@
-import type { Logger } from 'pino';
+import { fstatSync } from 'node:fs';
+import pino, { type Logger } from 'pino';
 import { createLogger } from './logging.js';
 
 export interface RunningService {
@@ -9,24 +10,48 @@ export interface RunningService {
 const SHUTDOWN_GRACE_MS = Number(process.env.VIGIL_SHUTDOWN_GRACE_MS ?? 30_000);
 
 /**
- * The whole life of a service process: start, log, and on SIGTERM/SIGINT close in order
- * (active jobs finish) before exiting. A failure to start exits non-zero so a supervisor
- * restarts it.
+ * Set to 1 by a supervisor (`npm start`, `npm run service`) that gives the service a pipe on
+ * stdin, holds the other end and never writes to it. The kernel closes that end when the
+ * supervisor dies, however it dies (SIGKILL and crashes included, which no handler of the
+ * supervisor ever sees), so the service reads end-of-file and stops instead of running on as
+ * an orphan that probes and notifies for good. Unset (a service run alone, in docker, in the
+ * tests) stdin means nothing.
+ */
+export const SUPERVISED_ENV = 'VIGIL_SUPERVISED';
+
+/**
+ * How long a service whose supervisor is gone may take to stop. Short: nobody waits for it,
+ * its Redis is most likely stopping too, and everything the supervisor started must be gone
+ * within 5 s (the supervisor's reaper kills what is still running at 3.5 s).
+ */
+export const ORPHAN_GRACE_MS = 2_500;
+
+/**
+ * The whole life of a service process: start, log, and on SIGTERM/SIGINT (or its supervisor
+ * going away) close in order (active jobs finish) before exiting. A failure to start exits
+ * non-zero so a supervisor restarts it.
  */
 export function runService(name: string, start: (log: Logger) => Promise<RunningService>): void {
   const log = createLogger(name);
   let running: RunningService | undefined;
   let stopping = false;
+  let exitBy = Number.POSITIVE_INFINITY;
 
-  const stop = async (signal: string): Promise<void> => {
+  /** Exits after graceMs at the latest; a later, shorter bound (supervisor gone) wins. */
+  const bound = (graceMs: number): void => {
+    if (Date.now() + graceMs >= exitBy) return;
+    exitBy = Date.now() + graceMs;
+    setTimeout(() => {
+      log.error({ graceMs }, 'shutdown took too long; exiting anyway');
+      process.exit(1);
+    }, graceMs).unref();
+  };
+
+  const stop = async (signal: string, graceMs = SHUTDOWN_GRACE_MS): Promise<void> => {
+    bound(graceMs);
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
-    const force = setTimeout(() => {
-      log.error({ graceMs: SHUTDOWN_GRACE_MS }, 'shutdown took too long; exiting anyway');
-      process.exit(1);
-    }, SHUTDOWN_GRACE_MS);
-    force.unref();
     try {
       await running?.close();
       log.info('stopped');
@@ -43,6 +68,10 @@ export function runService(name: string, start: (log: Logger) => Promise<Running
     log.fatal({ err }, 'unhandled promise rejection');
     process.exit(1);
   });
+  watchSupervisor(log, () => {
+    log.warn({ graceMs: ORPHAN_GRACE_MS }, 'supervisor went away');
+    void stop('supervisor gone', ORPHAN_GRACE_MS);
+  });
 
   start(log).then(
     (service) => {
@@ -55,4 +84,45 @@ export function runService(name: string, start: (log: Logger) => Promise<Running
       process.exit(1);
     },
   );
+}
+
+/**
+ * The supervisor read our stdout and stderr; nobody does now. Writes fail with EPIPE, and
+ * pino's asynchronous destination flushes what it still holds synchronously at exit,
+ * retrying EPIPE for ever (sonic-boom's flushSync): the process would hang in process.exit
+ * and never go. Nothing would read those lines, so that last flush is dropped.
+ */
+function outputIsGone(log: Logger): void {
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
+  const destination = (log as unknown as Record<symbol, { flushSync?: () => void } | undefined>)[pino.symbols.streamSym];
+  if (destination && typeof destination.flushSync === 'function') destination.flushSync = () => {};
+}
+
+/** Calls onGone once stdin reaches end-of-file, when SUPERVISED_ENV says stdin is the supervisor's pipe. */
+function watchSupervisor(log: Logger, onGone: () => void): void {
+  if (process.env[SUPERVISED_ENV] !== '1') return;
+  let isPipe = false;
+  try {
+    const stat = fstatSync(0);
+    // Node's child_process pipes are socket pairs; a shell's are FIFOs.
+    isPipe = stat.isFIFO() || stat.isSocket();
+  } catch {
+    // no stdin at all
+  }
+  if (!isPipe) {
+    // /dev/null or a terminal would read as "gone" at once or never: not a supervisor's pipe.
+    log.warn(`${SUPERVISED_ENV}=1 but stdin is not a pipe; not watching for the supervisor`);
+    return;
+  }
+  let gone = false;
+  const once = (): void => {
+    if (gone) return;
+    gone = true;
+    outputIsGone(log);
+    onGone();
+  };
+  process.stdin.on('end', once);
+  process.stdin.on('close', once);
+  process.stdin.on('error', once);
+  process.stdin.resume();
 }

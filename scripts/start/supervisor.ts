@@ -6,6 +6,10 @@ import { forEachLine } from '../local-stack/lines.js';
  * one that exits on its own (1s, 2s, 4s … capped, reset after a healthy run) and stops them
  * group by group in a given order, each with SIGTERM, a grace period and then SIGKILL.
  * It knows nothing about Vigil; `npm start` hands it the services.
+ *
+ * Each child's stdin is a pipe that the supervisor holds open and never writes to. When the
+ * supervisor dies, even by SIGKILL, the kernel closes it and the child reads end-of-file: the
+ * one sign of a dead parent that needs no polling (libs/service.ts stops on it).
  */
 
 export interface ProcessSpec {
@@ -33,7 +37,7 @@ export function restartDelayMs(consecutiveCrashes: number, policy: BackoffPolicy
 
 export type SupervisorEvent =
   | { type: 'spawn'; name: string; pid: number | undefined; at: number }
-  | { type: 'exit'; name: string; code: number | null; signal: NodeJS.Signals | null; ranMs: number; at: number }
+  | { type: 'exit'; name: string; pid: number | undefined; code: number | null; signal: NodeJS.Signals | null; ranMs: number; at: number }
   | { type: 'restart-scheduled'; name: string; delayMs: number; attempt: number; at: number }
   | { type: 'spawn-error'; name: string; error: Error; at: number }
   | { type: 'stopping'; name: string; at: number }
@@ -118,9 +122,11 @@ export class Supervisor {
       child = spawn(spec.command, spec.args, {
         env: spec.env ?? process.env,
         cwd: spec.cwd,
-        stdio: ['ignore', 'pipe', 'pipe'],
+        stdio: ['pipe', 'pipe', 'pipe'],
         detached: this.detached,
       });
+      // Never written, so only a child that closes its end early makes it fail: harmless.
+      child.stdin?.on('error', () => {});
     } catch (err) {
       this.onEvent({ type: 'spawn-error', name: spec.name, error: err as Error, at: Date.now() });
       entry.consecutiveCrashes += 1;
@@ -137,7 +143,7 @@ export class Supervisor {
       if (done) return;
       done = true;
       const ranMs = Date.now() - entry.startedAt;
-      this.onEvent({ type: 'exit', name: spec.name, code, signal, ranMs, at: Date.now() });
+      this.onEvent({ type: 'exit', name: spec.name, pid: child.pid, code, signal, ranMs, at: Date.now() });
       resolveExited();
       if (!this.stopping) {
         entry.consecutiveCrashes = ranMs >= this.backoff.resetAfterMs ? 1 : entry.consecutiveCrashes + 1;

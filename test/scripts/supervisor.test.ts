@@ -1,3 +1,7 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createRenderer, formatField } from '../../scripts/start/log-format.js';
 import { prefixLine, restartDelayMs, Supervisor, type ProcessSpec, type SupervisorEvent } from '../../scripts/start/supervisor.js';
@@ -133,7 +137,11 @@ describe('Supervisor', () => {
     expect(at('stopping', 'worker-1')).toBeGreaterThanOrEqual(at('exit', 'scheduler'));
     expect(at('stopping', 'evaluator')).toBeGreaterThanOrEqual(Math.max(at('exit', 'worker-1'), at('exit', 'worker-2')));
     expect(at('stopping', 'watcher')).toBeGreaterThanOrEqual(at('exit', 'evaluator'));
-    // Workers stop in parallel: the whole stop takes about 300 + 200 + 300 + 50 ms, not 250 ms more.
+    // Workers stop in parallel: each got SIGTERM before the other exited. Stopped one after
+    // the other, worker-2's SIGTERM would come only after worker-1's exit, 200 ms later.
+    expect(at('stopping', 'worker-2')).toBeLessThan(at('exit', 'worker-1'));
+    expect(at('stopping', 'worker-1')).toBeLessThan(at('exit', 'worker-2'));
+    // And every group's exit was waited for: 300 + 200 + 300 + 50 ms at least.
     expect(Date.now() - stopStarted).toBeGreaterThanOrEqual(800);
     expect(seen.lines.filter((l) => l.line === 'exiting')).toHaveLength(5);
     expect(supervisor.names.map((name) => supervisor.pid(name))).toEqual([undefined, undefined, undefined, undefined, undefined]);
@@ -163,6 +171,34 @@ describe('Supervisor', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(290);
     expect(seen.events.find((e) => e.type === 'killed')).toMatchObject({ name: 'stubborn', reason: 'grace-expired' });
     expect(seen.events.find((e) => e.type === 'exit')).toMatchObject({ name: 'stubborn', signal: 'SIGKILL' });
+  });
+
+  it('gives each child a stdin pipe that ends when the supervisor dies, even of SIGKILL', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-supervisor-'));
+    const marker = join(dir, 'eof');
+    // The child writes the marker when its stdin ends, and exits.
+    const child = node('child', `
+      process.stdin.on('end', () => { require('node:fs').writeFileSync(${JSON.stringify(marker)}, 'eof'); process.exit(0); });
+      process.stdin.resume();
+      console.log('ready');
+    `);
+    // A supervisor in a process of its own, to be killed.
+    const host = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), '--input-type=module', '-e', `
+      import { Supervisor } from ${JSON.stringify(import.meta.resolve('../../scripts/start/supervisor.ts'))};
+      new Supervisor([${JSON.stringify(child)}], { onLine: (name, line) => console.log(line) }).start();
+    `], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      let output = '';
+      host.stdout.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+      await eventually('the child ready', () => output.includes('ready') || undefined, 15_000);
+      expect(existsSync(marker)).toBe(false);
+      host.kill('SIGKILL');
+      await eventually('the child saw end-of-file', () => existsSync(marker) || undefined, 5_000, 20);
+      expect(readFileSync(marker, 'utf8')).toBe('eof');
+    } finally {
+      host.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('forceKill ends everything at once', async () => {
