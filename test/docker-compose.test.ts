@@ -1,7 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { SERVICE_NAMES } from '../scripts/start/services.js';
 
 /**
  * Docker cannot run here, so this reads docker-compose.yml and the Dockerfile the way Compose
@@ -9,7 +12,7 @@ import { parse } from 'yaml';
  */
 
 const ROOT = resolve(import.meta.dirname, '..');
-const VIGIL_SERVICES = ['scheduler', 'probe-worker', 'watcher', 'evaluator', 'notifier'] as const;
+const VIGIL_SERVICES = SERVICE_NAMES;
 
 interface ComposeService {
   image?: string;
@@ -40,7 +43,10 @@ function commandText(service: ComposeService): string {
 
 describe('docker-compose.yml', () => {
   it('has the servers, the demo and every Vigil service, each with an image or a build', () => {
-    expect(Object.keys(services).sort()).toEqual(['demo', 'evaluator', 'influxdb', 'notifier', 'probe-worker', 'redis', 'scheduler', 'watcher']);
+    expect(Object.keys(services).sort()).toEqual(['demo', 'influxdb', 'redis', ...VIGIL_SERVICES].sort());
+    // Exactly the services of scripts/start/services.ts run with a SERVICE, each its own.
+    const withService = Object.entries(services).filter(([, service]) => env(service).SERVICE !== undefined);
+    expect(withService.map(([name]) => name).sort()).toEqual([...VIGIL_SERVICES].sort());
     for (const [name, service] of Object.entries(services)) {
       expect(service.image !== undefined || service.build !== undefined, name).toBe(true);
     }
@@ -114,12 +120,37 @@ describe('Dockerfile', () => {
     for (const dir of ['libs', 'services', 'scripts', 'examples']) expect(dockerfile).toMatch(new RegExp(`^COPY ${dir} `, 'm'));
   });
 
-  it('starts the service named by SERVICE from its entry point, for each of the five', () => {
-    expect(dockerfile).toContain('node --import tsx services/$SERVICE/main.ts');
-    for (const name of VIGIL_SERVICES) {
-      expect(dockerfile).toContain(name);
-      expect(existsSync(resolve(ROOT, 'services', name, 'main.ts')), `services/${name}/main.ts`).toBe(true);
-    }
+  it('has one services/<name>/main.ts per service of the list, and no other', () => {
+    const folders = readdirSync(resolve(ROOT, 'services')).filter((name) => existsSync(resolve(ROOT, 'services', name, 'main.ts')));
+    expect(folders.sort()).toEqual([...VIGIL_SERVICES].sort());
+  });
+
+  describe('its command, run by sh with a stand-in for node', () => {
+    const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(dockerfile)![1]!) as string[];
+    const run = (service: string | undefined) => {
+      const bin = mkdtempSync(join(tmpdir(), 'vigil-docker-cmd-'));
+      try {
+        writeFileSync(join(bin, 'node'), '#!/bin/sh\necho "node $*"\n');
+        chmodSync(join(bin, 'node'), 0o755);
+        const env: NodeJS.ProcessEnv = { PATH: `${bin}:${process.env.PATH}` };
+        if (service !== undefined) env.SERVICE = service;
+        const result = spawnSync(cmd[0]!, cmd.slice(1), { cwd: ROOT, env, encoding: 'utf8' });
+        return { status: result.status, stdout: result.stdout.trim(), stderr: result.stderr.trim() };
+      } finally {
+        rmSync(bin, { recursive: true, force: true });
+      }
+    };
+
+    it.each(VIGIL_SERVICES)('SERVICE=%s runs services/%s/main.ts with tsx', (name) => {
+      expect(run(name)).toEqual({ status: 0, stdout: `node --import tsx services/${name}/main.ts`, stderr: '' });
+    });
+
+    it.each([['unset', undefined], ['empty', ''], ['unknown', 'frobnicator'], ['a path', '../scripts']])('SERVICE %s exits 2 naming every service', (_what, service) => {
+      const result = run(service);
+      expect(result.status).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toBe(`set SERVICE to one of: ${[...VIGIL_SERVICES].sort().join(' ')} (got '${service ?? ''}')`);
+    });
   });
 
   it('keeps the build context small', () => {

@@ -9,13 +9,6 @@ import { freePort } from '../local-stack/ports.js';
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const BUNDLED_CONFIG = resolve(REPO_ROOT, 'examples/vigil.yaml');
 
-export const SERVICE_NAMES = ['scheduler', 'probe-worker', 'watcher', 'evaluator', 'notifier'] as const;
-export type ServiceName = (typeof SERVICE_NAMES)[number];
-
-export function isServiceName(name: string): name is ServiceName {
-  return (SERVICE_NAMES as readonly string[]).includes(name);
-}
-
 export const USAGE = `usage: npm start -- [--config FILE] [--probe-workers N]
 
 Runs the whole Vigil stack on this machine: redis-server and influxd (unless REDIS_URL /
