@@ -1,14 +1,22 @@
 /**
- * `npm start`: the whole Vigil stack on one machine. Validates the configuration, starts
- * redis-server and influxd (unless REDIS_URL / INFLUX_URL are set), the demo server, and one
- * supervised process per service; Ctrl-C stops the services in order, then the servers.
- * See USAGE in scripts/start/options.ts.
+ * `npm start`: the whole Vigil stack on one machine. Validates the configuration, takes the
+ * data folder's lock, starts a reaper, redis-server and influxd (unless REDIS_URL /
+ * INFLUX_URL are set), the demo server, and one supervised process per service; Ctrl-C stops
+ * the services in order, then the servers. See USAGE in scripts/start/options.ts.
+ *
+ * Nothing it starts outlives it: on an orderly stop it stops everything itself; if it dies
+ * without a chance to (SIGKILL, a crash), the services see their stdin pipe close
+ * (libs/service.ts) and the reaper stops the servers (scripts/local-stack/reaper.ts).
  */
 import { ConfigError, loadConfigFile } from '../libs/config/index.js';
+import { SUPERVISED_ENV } from '../libs/service.js';
 import { startDemoServer, type DemoServer } from './demo-server.js';
+import { startReaper, type Reaper } from './local-stack/reaper.js';
 import { childEnv, isInterestingRedisLine, planInfra, startInfra, type InfraPlan, type StartedInfra } from './start/infra.js';
+import { acquireStackLock, StackRunningError, type StackLock } from './start/lock.js';
 import { createRenderer, logFormatFrom, type Level } from './start/log-format.js';
 import { parseStartOptions, REPO_ROOT, UsageError, USAGE, type StartOptions } from './start/options.js';
+import { stackProcesses, stopGroups } from './start/services.js';
 import { Supervisor, type ProcessSpec, type SupervisorEvent } from './start/supervisor.js';
 
 const env = process.env;
@@ -31,16 +39,9 @@ if (options.help) {
   process.exit(0);
 }
 
-const probeWorkerNames = Array.from({ length: options.probeWorkers }, (_, i) => `probe-worker-${i + 1}`);
 /** Start order; shutdown runs the other way (scheduler first, watcher last). */
-const services: Array<{ name: string; service: string }> = [
-  { name: 'watcher', service: 'watcher' },
-  { name: 'notifier', service: 'notifier' },
-  { name: 'evaluator', service: 'evaluator' },
-  ...probeWorkerNames.map((name) => ({ name, service: 'probe-worker' })),
-  { name: 'scheduler', service: 'scheduler' },
-];
-const stopOrder = [['scheduler'], probeWorkerNames, ['evaluator'], ['notifier'], ['watcher']];
+const services = stackProcesses(options.probeWorkers);
+const stopOrder = stopGroups(services);
 
 const renderer = createRenderer({
   format,
@@ -52,6 +53,8 @@ const log = (level: Level, msg: string, fields?: Record<string, unknown>): void 
 const infra: StartedInfra = {};
 let demo: DemoServer | undefined;
 let supervisor: Supervisor | undefined;
+let reaper: Reaper | undefined;
+let lock: StackLock | undefined;
 let shuttingDown = false;
 
 function fail(message: string): never {
@@ -67,11 +70,15 @@ function killEverything(): void {
     if (server && server.process.exitCode === null && server.process.signalCode === null) server.process.kill('SIGKILL');
   }
 }
-process.on('exit', killEverything);
+process.on('exit', () => {
+  killEverything();
+  lock?.release();
+});
 
 async function startUp(): Promise<void> {
   const plan = await planInfra(env);
-  const serviceEnv = childEnv(env, plan, options.configPath);
+  // SUPERVISED_ENV: the services stop when their stdin (the supervisor's pipe) closes.
+  const serviceEnv = { ...childEnv(env, plan, options.configPath), [SUPERVISED_ENV]: '1' };
 
   try {
     const config = loadConfigFile(options.configPath, serviceEnv);
@@ -86,12 +93,34 @@ async function startUp(): Promise<void> {
     throw err;
   }
 
+  try {
+    lock = acquireStackLock(options.dataDir, (previous) => {
+      log('warn', `taking over the lock of a stack on ${options.dataDir} that is not running any more; it did not stop cleanly`, previous ? { pid: previous.pid, since: previous.startedAt } : {});
+    });
+  } catch (err) {
+    if (err instanceof StackRunningError) {
+      process.stderr.write(`npm start: ${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+
+  // First, before anything it would have to stop: the reaper of everything started from here on.
+  reaper = startReaper({ onLine: (line) => out(renderer.line('reaper', line)) });
+  reaper.process.once('exit', (code, signal) => {
+    if (!shuttingDown) log('warn', 'the reaper exited: if npm start is killed now, redis-server and influxd may outlive it', { code, signal });
+  });
+
   await startInfra(plan, options.dataDir, env, {
     line: (name, text) => {
       if (name === 'redis' && !isInterestingRedisLine(text, env.LOG_LEVEL)) return;
       out(renderer.line(name, text));
     },
     info: (msg, fields) => log('info', msg, fields),
+    spawned: (_name, child) => {
+      reaper?.watch(child.pid, 'term');
+      child.once('exit', () => reaper?.forget(child.pid));
+    },
   }, infra);
   if (shuttingDown) return;
   watchInfra();
@@ -111,7 +140,12 @@ async function startUp(): Promise<void> {
   supervisor = new Supervisor(specs, {
     graceMs: options.graceMs,
     onLine: (name, line) => out(renderer.line(name, line)),
-    onEvent: logEvent,
+    onEvent: (event) => {
+      // Services stop by themselves when the pipe closes; the reaper makes sure of it.
+      if (event.type === 'spawn') reaper?.watch(event.pid, 'wait');
+      else if (event.type === 'exit') reaper?.forget(event.pid);
+      logEvent(event);
+    },
   });
   supervisor.start();
 }
@@ -172,7 +206,7 @@ function printBanner(plan: InfraPlan): void {
   out('  Vigil is starting');
   for (const [key, value] of rows) out(`    ${key.padEnd(9)} ${value}`);
   out(`  ${tryLine}`);
-  out('  Ctrl-C stops everything in order (press it twice to kill at once)');
+  out('  Ctrl-C stops everything in order (press it twice to kill at once); kill -9 of npm start stops everything too');
   out('');
 }
 
@@ -193,7 +227,9 @@ async function shutdown(reason: string, exitCode: number): Promise<void> {
     log('info', 'stopping redis-server');
     await infra.redis.stop();
   }
+  await reaper?.close();
   log('info', 'stopped');
+  lock?.release();
   process.exit(exitCode);
 }
 
@@ -210,6 +246,10 @@ function onSignal(signal: NodeJS.Signals): void {
     void shutdown(signal, 0);
     return;
   }
+  // Only a second Ctrl-C means "kill now". A SIGTERM to npm's process group reaches us
+  // twice (directly, and relayed by npm, late on a busy machine): that is the same request
+  // to stop in order, not a reason to cut the services' active jobs short.
+  if (signal !== 'SIGINT') return;
   if (Date.now() - firstSignalAt < ECHO_WINDOW_MS) return;
   log('warn', `${signal} again: killing everything now`);
   killEverything();

@@ -24,6 +24,8 @@ export interface ServerOptions {
    * and whoever started it decides when it stops (npm start stops it after the services).
    */
   detached?: boolean;
+  /** Called as soon as the process exists, before it is ready (npm start hands it to its reaper). */
+  onSpawn?: (child: ChildProcess) => void;
 }
 
 function pipeLines(child: ChildProcess, onOutput?: (line: string) => void): void {
@@ -47,10 +49,18 @@ function stopProcess(child: ChildProcess, graceMs = 10_000): Promise<void> {
   });
 }
 
-function exitedEarly(child: ChildProcess, name: string): Promise<never> {
-  return new Promise((_, reject) => {
-    child.once('exit', (code, signal) => reject(new Error(`${name} exited during start-up (code ${code}, signal ${signal})`)));
+/** Waits for `ready`; fails at once if the process exits first. Leaves other 'exit' listeners alone. */
+async function readyUnlessExited(child: ChildProcess, name: string, ready: Promise<void>): Promise<void> {
+  let onExit: (code: number | null, signal: NodeJS.Signals | null) => void = () => {};
+  const exited = new Promise<never>((_, reject) => {
+    onExit = (code, signal) => reject(new Error(`${name} exited during start-up (code ${code}, signal ${signal})`));
+    child.once('exit', onExit);
   });
+  try {
+    await Promise.race([ready, exited]);
+  } finally {
+    child.off('exit', onExit);
+  }
 }
 
 /** redis-server the way Vigil wants it in production: AOF on, never evict queue data. */
@@ -63,10 +73,9 @@ export async function startRedis(options: ServerOptions): Promise<LocalServer> {
     '--protected-mode', 'yes', '--daemonize', 'no',
     ...(options.extraArgs ?? []),
   ], { stdio: ['ignore', 'pipe', 'pipe'], detached: options.detached ?? false });
+  options.onSpawn?.(child);
   pipeLines(child, options.onOutput);
-  const ready = waitFor('redis-server', () => pingRedis(port));
-  await Promise.race([ready, exitedEarly(child, 'redis-server')]);
-  child.removeAllListeners('exit');
+  await readyUnlessExited(child, 'redis-server', waitFor('redis-server', () => pingRedis(port)));
   return { url: `redis://127.0.0.1:${port}`, port, process: child, stop: () => stopProcess(child) };
 }
 
@@ -108,10 +117,9 @@ export async function startInfluxd(options: ServerOptions): Promise<LocalServer>
     env: { ...process.env, INFLUXDB_REPORTING_DISABLED: 'true' },
     detached: options.detached ?? false,
   });
+  options.onSpawn?.(child);
   pipeLines(child, options.onOutput);
   const url = `http://127.0.0.1:${port}`;
-  const ready = waitFor('influxd', async () => (await fetch(`${url}/ping`)).status === 204, 30_000);
-  await Promise.race([ready, exitedEarly(child, 'influxd')]);
-  child.removeAllListeners('exit');
+  await readyUnlessExited(child, 'influxd', waitFor('influxd', async () => (await fetch(`${url}/ping`)).status === 204, 30_000));
   return { url, port, process: child, stop: () => stopProcess(child) };
 }

@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { ensureBinaries, INFLUXD, REDIS_SERVER } from '../local-stack/binaries.js';
 import { startInfluxd, startRedis, type LocalServer } from '../local-stack/servers.js';
@@ -74,6 +75,8 @@ export interface InfraOutput {
   /** A line a server printed. */
   line(name: 'redis' | 'influxd', text: string): void;
   info(msg: string, fields?: Record<string, unknown>): void;
+  /** A server process was just spawned (it may not be ready yet). */
+  spawned(name: 'redis' | 'influxd', child: ChildProcess): void;
 }
 
 /**
@@ -86,12 +89,12 @@ export async function startInfra(plan: InfraPlan, dataDir: string, env: NodeJS.P
   if (plan.redisPort) {
     output.info(`starting redis-server on port ${plan.redisPort.port} (${plan.redisPort.reason})`, { dataDir: join(dataDir, 'redis') });
     started.redis = await withRecentOutput('redis-server', (onOutput) =>
-      startRedis({ dataDir: join(dataDir, 'redis'), port: plan.redisPort!.port, detached: true, onOutput: (line) => { onOutput(line); output.line('redis', line); } }));
+      startRedis({ dataDir: join(dataDir, 'redis'), port: plan.redisPort!.port, detached: true, onSpawn: (child) => output.spawned('redis', child), onOutput: (line) => { onOutput(line); output.line('redis', line); } }));
   }
   if (plan.influxPort) {
     output.info(`starting influxd on port ${plan.influxPort.port} (${plan.influxPort.reason})`, { dataDir: join(dataDir, 'influxdb') });
     started.influx = await withRecentOutput('influxd', (onOutput) =>
-      startInfluxd({ dataDir: join(dataDir, 'influxdb'), port: plan.influxPort!.port, detached: true, onOutput: (line) => { onOutput(line); output.line('influxd', line); } }));
+      startInfluxd({ dataDir: join(dataDir, 'influxdb'), port: plan.influxPort!.port, detached: true, onSpawn: (child) => output.spawned('influxd', child), onOutput: (line) => { onOutput(line); output.line('influxd', line); } }));
     await createInfluxDatabase(plan.influxUrl, env.INFLUX_DATABASE || 'vigil');
   }
 }

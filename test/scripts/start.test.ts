@@ -1,89 +1,19 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../scripts/local-stack/ports.js';
 import { childEnv, redisHostPort, type InfraPlan } from '../../scripts/start/infra.js';
 import { BUNDLED_CONFIG, parseStartOptions } from '../../scripts/start/options.js';
+import { stackProcesses, stopGroups } from '../../scripts/start/services.js';
 import { eventually } from '../support/infra.js';
-import { forEachLine } from '../../scripts/local-stack/lines.js';
+import { descendants, dump as dumpOutput, killAll, jsonLines, startVigil, stillRunning, waitForServices, withTimeout, type Started } from './stack.js';
 
 /**
  * The real first command: `npm start` with a small configuration, its own redis-server,
  * influxd and demo server on free loopback ports, and all five services. A check on the demo
  * target goes down and up; the demo's webhook receiver must see the alert fire and resolve.
  */
-
-const REPO = resolve(import.meta.dirname, '../..');
-const TSX = import.meta.resolve('tsx');
-
-interface Started {
-  child: ChildProcess;
-  output: string[];
-  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function startVigil(cwd: string, args: string[], env: NodeJS.ProcessEnv): Started {
-  const child = spawn(process.execPath, ['--import', TSX, join(REPO, 'scripts/start.ts'), ...args], {
-    cwd,
-    env: { ...process.env, REDIS_URL: '', INFLUX_URL: '', VIGIL_CONFIG: '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output: string[] = [];
-  for (const stream of [child.stdout!, child.stderr!]) forEachLine(stream, (line) => output.push(line));
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolveExit) => {
-    child.once('exit', (code, signal) => resolveExit({ code, signal }));
-  });
-  return { child, output, exit };
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise.finally(() => clearTimeout(timer)),
-    new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms}ms`)), ms); }),
-  ]);
-}
-
-/** Pids of every live descendant of `pid`, from /proc. */
-function descendants(pid: number): Array<{ pid: number; command: string }> {
-  const parents = new Map<number, number>();
-  const commands = new Map<number, string>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const afterName = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (afterName[0] === 'Z') continue;
-      parents.set(Number(entry), Number(afterName[1]));
-      commands.set(Number(entry), readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ').trim());
-    } catch {
-      // gone meanwhile
-    }
-  }
-  const found: Array<{ pid: number; command: string }> = [];
-  const queue = [pid];
-  while (queue.length > 0) {
-    const parent = queue.shift()!;
-    for (const [child, ppid] of parents) {
-      if (ppid === parent) {
-        found.push({ pid: child, command: commands.get(child) ?? '' });
-        queue.push(child);
-      }
-    }
-  }
-  return found;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 interface Notification {
   status?: string;
@@ -112,6 +42,11 @@ describe('npm start options', () => {
     expect(() => parseStartOptions(['--frobnicate'], {}, '/w')).toThrow(/unknown argument/);
   });
 
+  it('starts the watcher first and the scheduler last, and stops them the other way round, probe-workers together', () => {
+    expect(stackProcesses(2).map((p) => p.name)).toEqual(['watcher', 'notifier', 'evaluator', 'probe-worker-1', 'probe-worker-2', 'scheduler']);
+    expect(stopGroups(stackProcesses(2))).toEqual([['scheduler'], ['probe-worker-1', 'probe-worker-2'], ['evaluator'], ['notifier'], ['watcher']]);
+  });
+
   it('gives the services Redis, InfluxDB 1.x of its own, the config and the demo URL', () => {
     const plan: InfraPlan = {
       redisUrl: 'redis://127.0.0.1:6390', redisPort: { port: 6390, reason: 'default' },
@@ -137,9 +72,7 @@ describe('npm start', () => {
     work = mkdtempSync(join(tmpdir(), 'vigil-start-'));
   });
   afterAll(() => {
-    for (const started of running) {
-      if (started.child.exitCode === null && started.child.signalCode === null) started.child.kill('SIGKILL');
-    }
+    killAll(running);
     rmSync(work, { recursive: true, force: true });
   });
 
@@ -196,27 +129,15 @@ describe('npm start', () => {
       LOG_LEVEL: 'info',
     });
     running.push(started);
-    const dump = (): string => `\n--- npm start output (last 80 lines) ---\n${started.output.slice(-80).join('\n')}`;
-    const lines = (): Array<Record<string, unknown>> => started.output.flatMap((line) => {
-      try {
-        const parsed: unknown = JSON.parse(line);
-        return parsed !== null && typeof parsed === 'object' ? [parsed as Record<string, unknown>] : [];
-      } catch {
-        return [];
-      }
-    });
+    const dump = (): string => dumpOutput(started);
+    const lines = (): Array<Record<string, unknown>> => jsonLines(started);
     const notifications = async (): Promise<Notification[]> => (await (await fetch(`${demo}/webhook`)).json()) as Notification[];
     const alertsFor = (all: Notification[], status: string) =>
       all.flatMap((n) => n.alerts ?? []).filter((alert) => alert.status === status && alert.labels?.check === 'demo-app');
 
     try {
       // Every service has run its start-up (runService logs "started").
-      const services = ['watcher', 'notifier', 'evaluator', 'probe-worker-1', 'scheduler'];
-      await eventually('all five services started', () => {
-        if (started.child.exitCode !== null) throw new Error(`npm start exited with ${started.child.exitCode}`);
-        const up = new Set(lines().filter((l) => l.msg === 'started').map((l) => l.process));
-        return services.every((name) => up.has(name)) || undefined;
-      }, 60_000, 200);
+      await waitForServices(started, stackProcesses(1).map((p) => p.name));
       expect(started.output.join('\n')).toContain(`curl -X POST ${demo}/down`);
       expect((await fetch(`${demo}/healthz`)).status).toBe(200);
       // Let the check be seen up at least once before it goes down.
@@ -250,11 +171,11 @@ describe('npm start', () => {
       throw new Error(`${err.message}${dump()}`);
     });
     expect(result, dump()).toEqual({ code: 0, signal: null });
-    const leftovers = children.filter((c) => isAlive(c.pid));
-    expect(leftovers, dump()).toEqual([]);
+    expect(stillRunning(children), dump()).toEqual([]);
 
     // Services stopped in order: scheduler first, watcher last, servers after them.
     const stoppedOrder = lines().filter((l) => l.msg === 'stopped' && typeof l.process === 'string' && l.process !== 'vigil').map((l) => l.process);
-    expect(stoppedOrder, dump()).toEqual(['scheduler', 'probe-worker-1', 'evaluator', 'notifier', 'watcher']);
+    expect(stoppedOrder, dump()).toEqual(stopGroups(stackProcesses(1)).flat());
+    expect(stoppedOrder).toEqual(['scheduler', 'probe-worker-1', 'evaluator', 'notifier', 'watcher']);
   }, 150_000);
 });
