@@ -90,6 +90,16 @@ function withFiring(outcome: Step, current: StoredState, check: CheckConfig, reg
   return state;
 }
 
+/**
+ * Queues alert events under deterministic ids (fingerprint, status, start), so a retried
+ * evaluation or two evaluators reconciling at once add each transition once.
+ */
+export async function queueAlerts(alerts: Queue<AlertEvent>, events: AlertEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  // Epoch millis, not the ISO text: BullMQ refuses most custom ids that contain ":".
+  await alerts.addBulk(events.map((event) => ({ name: event.status, data: event, opts: { jobId: jobIdOf(event.fingerprint, event.status, Date.parse(event.startsAt)) } })));
+}
+
 const isFailing = (status: CheckStatus) => status === 'pending' || status === 'down';
 
 /**
@@ -123,10 +133,7 @@ async function tryCommit(deps: EvaluationDeps, checks: Map<string, CheckConfig>,
     points.push(...extraPoints);
 
     const events = changes.flatMap((change) => change.events);
-    if (events.length > 0) {
-      // Epoch millis, not the ISO text: BullMQ refuses most custom ids that contain ":".
-      await deps.alerts.addBulk(events.map((event) => ({ name: event.status, data: event, opts: { jobId: jobIdOf(event.fingerprint, event.status, Date.parse(event.startsAt)) } })));
-    }
+    await queueAlerts(deps.alerts, events);
 
     const transaction = stateRedis.multi();
     for (const change of changes) transaction.set(REDIS_KEYS.checkState(change.subject), JSON.stringify(change.after));

@@ -1,9 +1,9 @@
 import type { Redis } from 'ioredis';
 import type { CheckConfig } from '../../libs/config/index.js';
-import { jobIdOf, type AlertEvent } from '../../libs/queues/index.js';
+import type { AlertEvent } from '../../libs/queues/index.js';
 import { REDIS_KEYS } from '../../libs/redis-keys.js';
 import { alertIdentityOf, retiredEventFor } from './alert-events.js';
-import type { EvaluationDeps, StoredState } from './evaluate.js';
+import { queueAlerts, type EvaluationDeps, type StoredState } from './evaluate.js';
 import { INITIAL_STATE } from './state-machine.js';
 
 /**
@@ -93,9 +93,7 @@ async function reconcileChunk(deps: Pick<EvaluationDeps, 'stateRedis' | 'alerts'
         counts.reset += 1;
       }
     });
-    if (events.length > 0) {
-      await deps.alerts.addBulk(events.map((event) => ({ name: event.status, data: event, opts: { jobId: jobIdOf(event.fingerprint, event.status, Date.parse(event.startsAt)) } })));
-    }
+    await queueAlerts(deps.alerts, events);
     if ((await transaction.exec()) === null) return false;
     report.deleted += counts.deleted;
     report.reset += counts.reset;
