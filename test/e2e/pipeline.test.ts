@@ -63,33 +63,49 @@ describe('end to end: a check goes down and comes back', () => {
 
   const notifications = (status: string) => receiver.bodies<AlertmanagerMessage>().filter((body) => body.status === status);
 
+  const fail = (err: unknown): never => {
+    throw new Error(`${String(err)}\n${describeOutput(services)}`);
+  };
+  const service = (name: string) => services.find((s) => s.name === name)!;
+
   it('sends exactly one firing then exactly one resolved notification, and stores every probe in InfluxDB', async () => {
-    await eventually('the target to be probed while up', () => target.hits() >= 2 || undefined, 20_000)
-      .catch((err) => { throw new Error(`${err}\n${describeOutput(services)}`); });
+    await eventually('the target to be probed while up', () => target.hits() >= 2 || undefined, 20_000).catch(fail);
 
     target.setUp(false);
-    const firing = await eventually('a firing notification', () => notifications('firing')[0], 20_000)
-      .catch((err) => { throw new Error(`${err}\n${describeOutput(services)}`); });
+    const firing = await eventually('a firing notification', () => notifications('firing')[0], 20_000).catch(fail);
     expect(firing).toMatchObject({ version: '4', status: 'firing', receiver: 'oncall' });
     expect(firing.alerts[0]!.labels).toMatchObject({ alertname: 'CheckDown', check: 'shop-api', team: 'shop', severity: 'critical' });
 
     // Several more failing probes must not notify again.
-    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const hitsAtFiring = target.hits();
+    await eventually('three more failing probes', () => target.hits() >= hitsAtFiring + 3 || undefined, 10_000).catch(fail);
     target.setUp(true);
-    await eventually('a resolved notification', () => notifications('resolved')[0], 20_000)
-      .catch((err) => { throw new Error(`${err}\n${describeOutput(services)}`); });
-    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    await eventually('a resolved notification', () => notifications('resolved')[0], 20_000).catch(fail);
+    // Nor several more passing ones.
+    const hitsAtResolved = target.hits();
+    await eventually('three more passing probes', () => target.hits() >= hitsAtResolved + 3 || undefined, 10_000).catch(fail);
 
+    // Stop probing (the worker finishes the slot it holds and queues its results), then every
+    // probe the target answered must be a point, with the outcome the target gave it.
+    await service('scheduler').stop();
+    await service('probe-worker').stop();
+    const served = target.served();
     expect(notifications('firing')).toHaveLength(1);
     expect(notifications('resolved')).toHaveLength(1);
     expect(receiver.requests).toHaveLength(2);
 
-    const rows = await eventually('probe points in InfluxDB', async () => {
-      const answer = await influx.query('SELECT success, total_ms FROM probe WHERE "check" = \'shop-api\'') as { results: Array<{ series?: Array<{ values: unknown[][] }> }> };
-      const values = answer.results[0]?.series?.[0]?.values ?? [];
-      const failures = values.filter((row) => row[1] === false).length;
-      return values.length >= 8 && failures >= 3 ? values : undefined;
-    }, 15_000);
-    expect(rows.some((row) => row[1] === true)).toBe(true);
+    type Row = [string, boolean];
+    const rows = async (): Promise<Row[]> => {
+      const answer = await influx.query('SELECT success FROM probe WHERE "check" = \'shop-api\'') as { results: Array<{ series?: Array<{ values: Row[] }> }> };
+      return answer.results[0]?.series?.[0]?.values ?? [];
+    };
+    await eventually('a point for every probe', async () => ((await rows()).length >= served.length || undefined), 20_000)
+      .catch(async (err) => fail(`${err}: ${(await rows()).length} points for ${served.length} probes`));
+    const stored = await rows();
+    // One point per probe (points of one tick overwrite each other, so a lost or doubled probe shows),
+    // in the order probed, each saying what the target answered.
+    expect(stored).toHaveLength(served.length);
+    expect(stored.map(([, success]) => success)).toEqual(served.map((request) => request.status === 200));
+    expect(served.filter((request) => request.status === 503).length).toBeGreaterThanOrEqual(5);
   }, 90_000);
 });

@@ -6,7 +6,7 @@ import { InfluxV1Writer } from '../../libs/metrics/index.js';
 import { startInfluxd, type LocalServer } from '../../scripts/local-stack/servers.js';
 import { eventually, influxUrl, isolatedRedisUrl, uniqueName } from '../support/infra.js';
 import { startHttpServer, type TestServer } from '../support/http-servers.js';
-import { describeOutput, spawnService, type ServiceProcess } from '../support/services.js';
+import { describeOutput, spawnService, started, type ServiceProcess } from '../support/services.js';
 
 /**
  * Faults with real processes: a probe worker killed mid-probe, InfluxDB down mid-run,
@@ -26,7 +26,8 @@ async function startCountingTarget(): Promise<CountingTarget> {
   let status = 200;
   let delayMs = 0;
   const server = await startHttpServer((req, res) => {
-    hits.set(req.url ?? '/', (hits.get(req.url ?? '/') ?? 0) + 1);
+    const path = req.url ?? '/';
+    hits.set(path, (hits.get(path) ?? 0) + 1);
     setTimeout(() => res.writeHead(status).end('ok'), delayMs).unref();
   });
   return {
@@ -37,8 +38,6 @@ async function startCountingTarget(): Promise<CountingTarget> {
     setDelayMs: (ms) => { delayMs = ms; },
   };
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Stack {
   env: NodeJS.ProcessEnv;
@@ -72,6 +71,12 @@ async function pointCount(influx: InfluxV1Writer, where = ''): Promise<number> {
   return Number(answer.results[0]?.series?.[0]?.values[0]?.[1] ?? 0);
 }
 
+/** The timestamps (epoch ms, the probes' scheduled times) of a check's points, in order. */
+async function pointTimes(influx: InfluxV1Writer, check: string): Promise<number[]> {
+  const answer = await influx.query(`SELECT success FROM probe WHERE "check" = '${check}'`) as { results: Array<{ series?: Array<{ values: Array<[number, boolean]> }> }> };
+  return (answer.results[0]?.series?.[0]?.values ?? []).map(([time]) => time);
+}
+
 describe('resilience', () => {
   let stack: (Stack & { dir: string }) | undefined;
   let target: CountingTarget;
@@ -103,12 +108,18 @@ describe('resilience', () => {
     const killedAt = Date.now();
     stack.start('probe-worker');
 
-    // The killed tick was scheduled before the kill; the next one is 20 s later.
-    const killedTick = `WHERE time <= ${killedAt}ms`;
-    await eventually('a second worker probes the same tick again', () => (target.hits.get('/slow') ?? 0) >= 2 || undefined, 40_000).catch(fail);
-    await eventually('the killed tick is stored', async () => (await pointCount(stack!.influx, killedTick)) >= 1 || undefined, 15_000).catch(fail);
-    await sleep(1_000);
-    expect(await pointCount(stack.influx, killedTick)).toBe(1);
+    // The killed tick was scheduled before the kill; the next one is 20 s later. The killed
+    // worker reported nothing, so a point for the tick can only come from a second probe of it.
+    await eventually('a second worker probes the tick again', () => (target.hits.get('/slow') ?? 0) >= 2 || undefined, 40_000).catch(fail);
+    const [tick, startDelayMs] = await eventually('the killed tick is stored', async () => {
+      const answer = await stack!.influx.query(`SELECT start_delay_ms FROM probe WHERE "check" = 'slow' AND time <= ${killedAt}ms`) as { results: Array<{ series?: Array<{ values: Array<[number, number]> }> }> };
+      return answer.results[0]?.series?.[0]?.values[0];
+    }, 30_000).catch(fail);
+    // That probe started after the kill (once the killed worker's lock had lapsed)...
+    expect(tick + startDelayMs).toBeGreaterThan(killedAt);
+    // ...and the tick has one point, stamped with the tick, not with when the retry ran:
+    // no other point before the next tick.
+    expect((await pointTimes(stack.influx, 'slow')).filter((time) => time < tick + 20_000)).toEqual([tick]);
   }, 90_000);
 
   it('InfluxDB down mid-run, and the evaluator killed meanwhile, delays points and loses none: every probe is stored once', async () => {
@@ -121,13 +132,18 @@ describe('resilience', () => {
       const scheduler = stack.start('scheduler');
       await eventually('points arriving', async () => (await pointCount(stack!.influx)) >= 5 || undefined, 20_000).catch(fail);
 
+      // Probes go on while InfluxDB is down, and while the evaluator is killed and replaced.
+      const probesWhile = (what: string, count: number) => {
+        const from = target.total();
+        return eventually(`${count} probes while ${what}`, () => target.total() >= from + count || undefined, 20_000).catch(fail);
+      };
       await influxd.stop();
-      await sleep(2_000);
+      await probesWhile('InfluxDB is down', 10);
       await evaluator.stop('SIGKILL');
-      stack.start('evaluator');
-      await sleep(2_000);
+      await started(stack.start('evaluator'));
+      await probesWhile('InfluxDB is down, after the evaluator restarted', 10);
       influxd = await startInfluxd({ dataDir, port: influxd.port });
-      await sleep(2_000);
+      await probesWhile('InfluxDB is back', 10);
 
       // Stop probing (the job schedulers live on in Redis, so the worker stops too), then compare.
       await scheduler.stop();
@@ -141,18 +157,31 @@ describe('resilience', () => {
     }
   }, 90_000);
 
-  it('two scheduler replicas do not probe anything twice', async () => {
-    stack = await stackFor(Array.from({ length: 4 }, (_, i) => `  - { id: r${i}, type: http, url: "${target.url}/r${i}", interval: 1s, timeout: 500ms }`));
-    stack.start('evaluator');
-    stack.start('probe-worker');
-    stack.start('scheduler');
-    stack.start('scheduler');
-    await eventually('probing started', () => target.total() >= 4 || undefined, 20_000).catch(fail);
-    target.hits.clear();
-    await sleep(5_000);
-    for (let i = 0; i < 4; i++) expect(target.hits.get(`/r${i}`) ?? 0).toBeLessThanOrEqual(6);
-    expect(target.total()).toBeGreaterThanOrEqual(16);
-  }, 60_000);
+  it('two scheduler replicas do not probe anything twice: one probe and one point per tick, and no tick missed', async () => {
+    const ids = Array.from({ length: 4 }, (_, i) => `r${i}`);
+    stack = await stackFor(ids.map((id) => `  - { id: ${id}, type: http, url: "${target.url}/${id}", interval: 1s, timeout: 500ms }`));
+    const evaluator = stack.start('evaluator');
+    const worker = stack.start('probe-worker');
+    // The worker takes jobs before the first is due, so no tick is late for its start-up.
+    await Promise.all([started(evaluator), started(worker)]);
+    const schedulers = [stack.start('scheduler'), stack.start('scheduler')];
+    await eventually('every check probed 6 times', () => ids.every((id) => (target.hits.get(`/${id}`) ?? 0) >= 6) || undefined, 30_000).catch(fail);
+
+    // Stop probing; the worker finishes the slots it holds and queues their results.
+    for (const scheduler of schedulers) await scheduler.stop();
+    await worker.stop();
+    for (const id of ids) {
+      const probes = target.hits.get(`/${id}`) ?? 0;
+      const times = await eventually(`a point for each probe of ${id}`, async () => {
+        const stored = await pointTimes(stack!.influx, id);
+        return stored.length >= probes ? stored : undefined;
+      }, 20_000).catch(async (err) => fail(`${err}: ${(await pointTimes(stack!.influx, id)).length} points for ${probes} probes`));
+      // A tick probed twice is one point (same series and time) for two requests; a job for a
+      // tick off the check's 1 s grid is a point too many; a tick missed is a gap.
+      expect(times, `${id}: one point per probe`).toHaveLength(probes);
+      expect(times.slice(1).map((time, i) => time - times[i]!), `${id}: every tick, once`).toEqual(Array(probes - 1).fill(1_000));
+    }
+  }, 90_000);
 
   it('retryInterval confirms an outage in seconds instead of intervals', async () => {
     stack = await stackFor([`  - { id: flaky, type: http, url: "${target.url}/flaky", interval: 30s, retryInterval: 1s, timeout: 500ms, failureThreshold: 3 }`]);

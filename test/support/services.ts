@@ -39,3 +39,14 @@ export function spawnService(name: string, env: NodeJS.ProcessEnv): ServiceProce
 export function describeOutput(services: ServiceProcess[], lines = 15): string {
   return services.map((s) => `--- ${s.name}\n${s.output.slice(-lines).join('\n')}`).join('\n');
 }
+
+/** Resolves once a service has logged that it started (its connections are up and it is taking work). */
+export async function started(service: ServiceProcess, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!service.output.some((line) => line.includes('"msg":"started"'))) {
+    if (service.child.exitCode !== null || Date.now() > deadline) {
+      throw new Error(`${service.name} did not start within ${timeoutMs}ms\n${describeOutput([service])}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
