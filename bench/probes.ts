@@ -26,6 +26,7 @@ import { Redis } from 'ioredis';
 import { parseDuration } from '../libs/config/index.js';
 import { InfluxV1Writer } from '../libs/metrics/index.js';
 import { forEachLine } from '../scripts/local-stack/lines.js';
+import { startReaper } from '../scripts/local-stack/reaper.js';
 import { startInfluxd, startRedis } from '../scripts/local-stack/servers.js';
 import { bareRequestRate } from './ceiling.js';
 import { cpuSeconds } from './proc-stats.js';
@@ -67,12 +68,16 @@ interface Proc {
 const say = (line: string) => process.stdout.write(`${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+// Everything the bench starts is stopped by the reaper if the bench dies without cleaning up (SIGKILL).
+const reaper = startReaper();
+
 function spawnNode(name: string, script: string, env: NodeJS.ProcessEnv): Proc & { child: ChildProcess; firstLine: Promise<string> } {
   const child = spawn(process.execPath, ['--import', TSX, resolve(ROOT, script)], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  reaper.watch(child.pid, 'term');
   let resolveFirst: (line: string) => void = () => undefined;
   const firstLine = new Promise<string>((r) => { resolveFirst = r; });
   for (const stream of [child.stdout!, child.stderr!]) {
@@ -90,8 +95,10 @@ async function main(): Promise<void> {
   const stopAll: Array<() => Promise<void>> = [];
   try {
     const redis = await startRedis({ dataDir: join(dir, 'redis') });
+    reaper.watch(redis.process.pid, 'term');
     stopAll.push(() => redis.stop());
     let influxd = await startInfluxd({ dataDir: join(dir, 'influxdb') });
+    reaper.watch(influxd.process.pid, 'term');
     stopAll.push(() => influxd.stop());
     procs.push({ name: 'redis-server', pid: redis.process.pid! }, { name: 'influxd', pid: influxd.process.pid! });
 
@@ -120,10 +127,7 @@ async function main(): Promise<void> {
     for (let i = 1; i <= evaluators; i++) procs.push(spawnNode(`evaluator-${i}`, 'services/evaluator/main.ts', env));
     for (let i = 1; i <= workers; i++) procs.push(spawnNode(`probe-worker-${i}`, 'services/probe-worker/main.ts', env));
     procs.push(spawnNode('scheduler', 'services/scheduler/main.ts', env));
-    stopAll.unshift(async () => {
-      for (const proc of procs) if (proc.child) proc.child.kill('SIGTERM');
-      await sleep(2_000);
-    });
+    stopAll.unshift(() => stopChildren(procs.flatMap((proc) => (proc.child ? [proc.child] : []))));
 
     const concurrency = args.concurrency ?? 'default concurrency';
     say(`stack: ${checks} checks every ${args.interval} (${(checks / (intervalMs / 1_000)).toFixed(0)} probes/s due) on ${targetUrls.length} target host(s), ${workers} probe-worker(s) x ${concurrency}, ${evaluators} evaluator(s); warm-up ${args.warmup}, measuring ${args.duration}`);
@@ -144,6 +148,7 @@ async function main(): Promise<void> {
         peakMemory = Math.max(peakMemory, Number((await admin.info('memory')).match(/used_memory:(\d+)/)![1]));
       }
       influxd = await startInfluxd({ dataDir: join(dir, 'influxdb'), port: influxd.port });
+      reaper.watch(influxd.process.pid, 'term');
       say('influxd started again');
       await sleep(Math.max(0, windowStart + durationMs - Date.now()));
     } else {
@@ -189,8 +194,19 @@ async function main(): Promise<void> {
     say(`  ${'all'.padEnd(16)} ${((total / count) * 1_000).toFixed(3)}   (${((total / seconds) * 100).toFixed(0)}% of one core)`);
   } finally {
     for (const stop of stopAll) await stop().catch(() => undefined);
+    await reaper.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** SIGTERM, then SIGKILL for whatever has not exited 15 s later: nothing the bench started outlives it. */
+async function stopChildren(children: ChildProcess[]): Promise<void> {
+  const running = children.filter((child) => child.exitCode === null && child.signalCode === null);
+  const exited = running.map((child) => new Promise<void>((done) => child.once('exit', () => done())));
+  for (const child of running) child.kill('SIGTERM');
+  const killer = setTimeout(() => { for (const child of running) child.kill('SIGKILL'); }, 15_000);
+  await Promise.all(exited);
+  clearTimeout(killer);
 }
 
 /** Stops probing, waits for the buffer to drain, and compares probes answered with points stored. */

@@ -1,6 +1,6 @@
 import { fstatSync } from 'node:fs';
 import pino, { type Logger } from 'pino';
-import { createLogger } from './logging.js';
+import { createLogger, silence } from './logging.js';
 
 export interface RunningService {
   /** Stops taking new work, lets active jobs finish, closes connections. */
@@ -86,16 +86,10 @@ export function runService(name: string, start: (log: Logger) => Promise<Running
   );
 }
 
-/**
- * The supervisor read our stdout and stderr; nobody does now. Writes fail with EPIPE, and
- * pino's asynchronous destination flushes what it still holds synchronously at exit,
- * retrying EPIPE for ever (sonic-boom's flushSync): the process would hang in process.exit
- * and never go. Nothing would read those lines, so that last flush is dropped.
- */
+/** The supervisor read our stdout and stderr; nobody does now (see silence). */
 function outputIsGone(log: Logger): void {
   for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
-  const destination = (log as unknown as Record<symbol, { flushSync?: () => void } | undefined>)[pino.symbols.streamSym];
-  if (destination && typeof destination.flushSync === 'function') destination.flushSync = () => {};
+  silence(log);
 }
 
 /** Calls onGone once stdin reaches end-of-file, when SUPERVISED_ENV says stdin is the supervisor's pipe. */
