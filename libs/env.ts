@@ -5,7 +5,7 @@
  * on NaN. Variables several services read are declared here once.
  */
 import { z } from 'zod';
-import { ID_PATTERN, ID_RULE } from './config/index.js';
+import { ID_PATTERN, ID_RULE, parseDuration } from './config/index.js';
 import { DEFAULT_REDIS_URL } from './queues/connection.js';
 
 /** One variable that is not what its service expects. */
@@ -65,6 +65,11 @@ export function wholeNumber(min: number, max?: number) {
 /** One of `values`, exactly. */
 export function oneOf<const V extends readonly [string, ...string[]]>(values: V) {
   return variable(`one of ${values.map(shown).join(', ')}`, (value) => values.find((candidate) => candidate === value));
+}
+
+/** A duration like "250ms" or "30s", in milliseconds. */
+export function duration() {
+  return variable('a duration like "250ms" or "30s"', (value) => parseDuration(value));
 }
 
 /** An http:// or https:// URL. */

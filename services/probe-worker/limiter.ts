@@ -2,9 +2,12 @@
  * Bounds probes in flight per process and per target host, so one slow host cannot take
  * every place, and sheds what cannot start in time.
  *
- * Every waiter has a deadline: one still waiting when it passes is answered "too late"
+ * Every waiter has a time limit: one still waiting when it passes is answered "too late"
  * (undefined) without ever starting, so an overloaded worker spends nothing on probes it
- * cannot run in time. Under overload the queue is served newest first (adaptive LIFO):
+ * cannot run in time. Which limit depends on what it waits for. Waiting for room at its own
+ * host (the per-host cap) says nothing about this worker, and may last until `deadlineMs`
+ * (the probe's interval). Waiting while its host has room means the worker as a whole is
+ * full: that is lateness of the worker, limited by `startByMs`. Under overload the queue is served newest first (adaptive LIFO):
  * with first-in-first-out every probe that runs would have waited nearly its whole deadline,
  * so a worker that fell behind would measure only stale probes and never catch up; newest
  * first keeps the probes that do run on time and lets the oldest expire. While the queue
@@ -15,8 +18,16 @@
  */
 export type Release = () => void;
 
-interface Waiter {
+/** When a probe must have started. */
+export interface StartLimits {
+  /** While the process is full (the worker is behind). */
+  startByMs: number;
+  /** While its host is full. */
   deadlineMs: number;
+}
+
+interface Waiter {
+  expiresAt: number;
   enqueuedAt: number;
   grant: (release: Release | undefined) => void;
 }
@@ -46,16 +57,17 @@ export class ProbeLimiter {
   ) {}
 
   /**
-   * Resolves with a release function once the probe may start, or with undefined when
-   * deadlineMs (epoch ms) passes first.
+   * Resolves with a release function once the probe may start, or with undefined when its
+   * limit (epoch ms, see StartLimits) passes first.
    */
-  acquire(host: string, deadlineMs: number): Promise<Release | undefined> {
+  acquire(host: string, limits: StartLimits): Promise<Release | undefined> {
     const now = this.now();
-    if (now > deadlineMs) return Promise.resolve(undefined);
+    if (now > limits.startByMs) return Promise.resolve(undefined);
     const line = this.lineOf(host);
     if (line.waiting.length === 0 && this.hasRoom(line)) return Promise.resolve(this.take(line));
+    const expiresAt = line.active < this.maxPerHost ? limits.startByMs : limits.deadlineMs;
     return new Promise((grant) => {
-      line.waiting.pushBack({ deadlineMs, enqueuedAt: now, grant });
+      line.waiting.pushBack({ expiresAt, enqueuedAt: now, grant });
       this.queued += 1;
       this.markReady(line);
     });
@@ -121,7 +133,7 @@ export class ProbeLimiter {
     for (;;) {
       const oldest = line.waiting.peekFront();
       if (!oldest) return undefined;
-      if (now <= oldest.deadlineMs) break;
+      if (now <= oldest.expiresAt) break;
       line.waiting.popFront();
       this.queued -= 1;
       oldest.grant(undefined);
@@ -131,7 +143,7 @@ export class ProbeLimiter {
       const waiter = backedUp ? line.waiting.popBack() : line.waiting.popFront();
       if (!waiter) return undefined;
       this.queued -= 1;
-      if (now <= waiter.deadlineMs) return waiter;
+      if (now <= waiter.expiresAt) return waiter;
       waiter.grant(undefined);
     }
   }

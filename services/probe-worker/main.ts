@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { parseEnv, REDIS_ENV, region, wholeNumber } from '../../libs/env.js';
+import { duration, parseEnv, REDIS_ENV, region, wholeNumber } from '../../libs/env.js';
 import { createRedis, DEFAULT_REGION } from '../../libs/queues/index.js';
 import { runService } from '../../libs/service.js';
-import { startProbeWorker } from './worker.js';
+import { DEFAULT_MAX_START_DELAY_MS, startProbeWorker } from './worker.js';
 
 /** Needs no configuration file: checks come from the registry in Redis. */
 const PROBE_WORKER_ENV = z.object({
@@ -13,6 +13,8 @@ const PROBE_WORKER_ENV = z.object({
   PROBE_CONCURRENCY: wholeNumber(1).default(500),
   /** Probes in flight per target host; a quarter of PROBE_CONCURRENCY unless set, so one slow host cannot take every slot. */
   PROBE_HOST_CONCURRENCY: wholeNumber(1).optional(),
+  /** How late a probe may start because this worker is behind; later ones are dropped and counted. */
+  PROBE_MAX_START_DELAY: duration().default(DEFAULT_MAX_START_DELAY_MS),
 }).transform(({ PROBE_HOST_CONCURRENCY, ...env }) => ({
   ...env,
   PROBE_HOST_CONCURRENCY: PROBE_HOST_CONCURRENCY ?? Math.max(1, Math.ceil(env.PROBE_CONCURRENCY / 4)),
@@ -22,9 +24,9 @@ runService('probe-worker', async (log) => {
   const env = parseEnv(PROBE_WORKER_ENV);
   const redis = createRedis(env.REDIS_URL);
   redis.on('error', (err) => log.warn({ err }, 'redis connection error'));
-  const { REGION: region, PROBE_CONCURRENCY: concurrency, PROBE_HOST_CONCURRENCY: hostConcurrency } = env;
-  const worker = startProbeWorker({ redis, log: log.child({ region }), region, concurrency, hostConcurrency });
-  log.info({ region, concurrency, hostConcurrency }, 'taking probes');
+  const { REGION: region, PROBE_CONCURRENCY: concurrency, PROBE_HOST_CONCURRENCY: hostConcurrency, PROBE_MAX_START_DELAY: maxStartDelayMs } = env;
+  const worker = startProbeWorker({ redis, log: log.child({ region }), region, concurrency, hostConcurrency, maxStartDelayMs });
+  log.info({ region, concurrency, hostConcurrency, maxStartDelayMs }, 'taking probes');
   return {
     async close() {
       await worker.close();

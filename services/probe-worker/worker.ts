@@ -24,6 +24,12 @@ export interface ProbeWorkerOptions {
    * Redis would be picked up late and its probes dropped.
    */
   slotConcurrency?: number;
+  /**
+   * How late a probe may start because this worker is behind (its event loop or its slot
+   * pick-up lags): later ones are dropped and counted. Waiting for room at a busy target host
+   * is not lateness of the worker and may last up to the interval.
+   */
+  maxStartDelayMs?: number;
   /** How late a probe of a job retried after a crash may still start. */
   recoveryGraceMs?: number;
   /** How soon a crashed worker's job is noticed and handed to another worker. */
@@ -46,11 +52,15 @@ export function targetHostOf(check: CheckConfig): string {
   return check.type;
 }
 
+export const DEFAULT_MAX_START_DELAY_MS = 250;
+
 interface DueProbe {
   id: string;
   specHash: string;
   scheduledAt: number;
-  /** The probe is dropped if it cannot start by then. */
+  /** Dropped if this worker only gets to it after this time (it is behind). */
+  startByMs: number;
+  /** Dropped if it is still waiting for a place in the limiter at this time. */
   deadlineMs: number;
 }
 
@@ -74,6 +84,7 @@ export function startProbeWorker(options: ProbeWorkerOptions): RunningService {
   const limiter = new ProbeLimiter(options.concurrency, options.hostConcurrency);
   const recoveryGraceMs = options.recoveryGraceMs ?? 30_000;
   const lockDurationMs = options.lockDurationMs ?? 10_000;
+  const maxStartDelayMs = options.maxStartDelayMs ?? DEFAULT_MAX_START_DELAY_MS;
   const dropped = new DropTally(log, async (count, fromMs, toMs) => {
     // BullMQ refuses ":" in custom ids, and a worker id is host:pid.
     await results.add('dropped', { region, results: [], dropped: { count, fromMs, toMs } }, { jobId: jobIdOf('dropped', workerId.replaceAll(':', '.'), toMs) });
@@ -82,7 +93,7 @@ export function startProbeWorker(options: ProbeWorkerOptions): RunningService {
 
   const probeOne = async (check: CheckConfig, due: DueProbe): Promise<ProbeResult | undefined> => {
     await sleepUntil(due.scheduledAt);
-    const release = await limiter.acquire(targetHostOf(check), due.deadlineMs);
+    const release = await limiter.acquire(targetHostOf(check), due);
     if (!release) return undefined;
     try {
       const startedAt = Date.now();
@@ -96,12 +107,14 @@ export function startProbeWorker(options: ProbeWorkerOptions): RunningService {
   const runSlot = async (slot: ProbeSlotJob, job: Job<ProbeSlotJob>): Promise<void> => {
     const slotStart = scheduledAtOf(job) + slot.leadMs;
     const recovering = job.attemptsMade > 0 || (job.stalledCounter ?? 0) > 0;
-    const maxLateMs = slot.intervalMs + (recovering ? recoveryGraceMs : 0);
+    // A slot retried after a crash is late on purpose: its probes may start until the grace ends.
+    const maxWaitMs = slot.intervalMs + (recovering ? recoveryGraceMs : 0);
+    const maxLateMs = recovering ? maxWaitMs : Math.min(maxStartDelayMs, slot.intervalMs);
     const now = Date.now();
     const due: DueProbe[] = [];
     for (const entry of slot.checks) {
       const scheduledAt = slotStart + entry.phaseMs;
-      if (scheduledAt + maxLateMs >= now) due.push({ id: entry.id, specHash: entry.specHash, scheduledAt, deadlineMs: scheduledAt + maxLateMs });
+      if (scheduledAt + maxLateMs >= now) due.push({ id: entry.id, specHash: entry.specHash, scheduledAt, startByMs: scheduledAt + maxLateMs, deadlineMs: scheduledAt + maxWaitMs });
     }
     let ran: ProbeResult[] = [];
     if (due.length > 0) {

@@ -11,11 +11,15 @@ export interface ServiceProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts a real service process, exactly as `npm start` and docker-compose do. */
+/**
+ * Starts a real service process, exactly as `npm start` and docker-compose do. Probe workers
+ * may start a probe seconds late: these tests count every tick, and a busy test machine
+ * must not turn into dropped probes (dropping has tests of its own).
+ */
 export function spawnService(name: string, env: NodeJS.ProcessEnv): ServiceProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, 'services', name, 'main.ts')], {
     cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: 'debug', ...env },
+    env: { ...process.env, LOG_LEVEL: 'debug', PROBE_MAX_START_DELAY: '5s', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];

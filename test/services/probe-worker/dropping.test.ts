@@ -20,9 +20,9 @@ describe('probe worker under overload', () => {
     await redis.quit();
   });
 
-  async function addStaleSlot(region: string, checkId: string, dueAt: number): Promise<void> {
+  async function addStaleSlot(region: string, checkId: string, dueAt: number, intervalMs = 1_000): Promise<void> {
     const probes = createQueue('probes', redis, region);
-    await probes.add('slot', { region, intervalMs: 1_000, leadMs: 0, checks: [{ id: checkId, specHash: 'x', phaseMs: 0 }] }, { jobId: `repeat:slot-${checkId}:${dueAt}` });
+    await probes.add('slot', { region, intervalMs, leadMs: 0, checks: [{ id: checkId, specHash: 'x', phaseMs: 0 }] }, { jobId: `repeat:slot-${checkId}:${dueAt}` });
     await probes.close();
   }
 
@@ -50,5 +50,16 @@ describe('probe worker under overload', () => {
     const reports = await batchesOf('behind');
     expect(reports).toHaveLength(1);
     expect(reports[0]).toMatchObject({ region: 'behind', results: [], dropped: { count: 5 } });
+  });
+
+  it('drops a probe the worker only reaches after its start delay, even within its interval', async () => {
+    await redis.hset(REDIS_KEYS.checks, { 'late-a': '{not json' });
+    const worker = startProbeWorker({ redis, log: pino({ level: 'silent' }), region: 'late', concurrency: 10, hostConcurrency: 10, maxStartDelayMs: 250, dropReportEveryMs: 60_000 });
+    const probes = createQueue('probes', redis, 'late');
+    await addStaleSlot('late', 'late-a', Date.now() - 2_000, 60_000);
+    await eventually('the slot done', async () => (await probes.getJobCounts('completed')).completed === 1 || undefined);
+    await worker.close();
+    await probes.close();
+    expect(await batchesOf('late')).toMatchObject([{ results: [], dropped: { count: 1 } }]);
   });
 });

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { ProbeLimiter, type Release } from '../../../services/probe-worker/limiter.js';
+import { ProbeLimiter, type Release, type StartLimits } from '../../../services/probe-worker/limiter.js';
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
-const FAR = Number.MAX_SAFE_INTEGER;
+const FAR: StartLimits = { startByMs: Number.MAX_SAFE_INTEGER, deadlineMs: Number.MAX_SAFE_INTEGER };
+/** The same limit whatever the probe waits for. */
+const by = (ms: number): StartLimits => ({ startByMs: ms, deadlineMs: ms });
 
 /** A limiter on a clock the test moves by hand. */
 function limiterAt(maxInFlight: number, maxPerHost: number, lifoAfterMs = 100) {
@@ -11,8 +13,8 @@ function limiterAt(maxInFlight: number, maxPerHost: number, lifoAfterMs = 100) {
 }
 
 /** Queues a waiter and records the order in which waiters are let in (or turned away). */
-function waitFor(limiter: ProbeLimiter, host: string, name: string, log: string[], deadlineMs = FAR): Promise<Release | undefined> {
-  return limiter.acquire(host, deadlineMs).then((release) => {
+function waitFor(limiter: ProbeLimiter, host: string, name: string, log: string[], limits = FAR): Promise<Release | undefined> {
+  return limiter.acquire(host, limits).then((release) => {
     log.push(release ? name : `${name}:late`);
     return release;
   });
@@ -65,7 +67,7 @@ describe('probe limiter', () => {
 
   it('turns a probe away at once when its deadline has already passed', async () => {
     const { limiter, clock } = limiterAt(10, 10);
-    expect(await limiter.acquire('h', clock.now - 1)).toBeUndefined();
+    expect(await limiter.acquire('h', by(clock.now - 1))).toBeUndefined();
     expect(limiter.active).toBe(0);
   });
 
@@ -73,7 +75,7 @@ describe('probe limiter', () => {
     const { limiter, clock } = limiterAt(1, 1);
     const running = await limiter.acquire('h', FAR);
     const log: string[] = [];
-    void waitFor(limiter, 'h', 'expiring', log, clock.now + 50);
+    void waitFor(limiter, 'h', 'expiring', log, by(clock.now + 50));
     void waitFor(limiter, 'h', 'patient', log);
     clock.now += 51;
     running!();
@@ -81,6 +83,28 @@ describe('probe limiter', () => {
     expect(log).toEqual(['expiring:late', 'patient']);
     expect(limiter.active).toBe(1);
     expect(limiter.waiting).toBe(0);
+  });
+
+  it('lets a probe wait for room at its busy host until its deadline', async () => {
+    const { limiter, clock } = limiterAt(10, 1);
+    const running = await limiter.acquire('busy', FAR);
+    const log: string[] = [];
+    void waitFor(limiter, 'busy', 'patient', log, { startByMs: clock.now + 50, deadlineMs: clock.now + 5_000 });
+    clock.now += 1_000;
+    running!();
+    await tick();
+    expect(log).toEqual(['patient']);
+  });
+
+  it('drops a probe waiting because the whole worker is full once its start-by time passes', async () => {
+    const { limiter, clock } = limiterAt(1, 10);
+    const running = await limiter.acquire('a', FAR);
+    const log: string[] = [];
+    void waitFor(limiter, 'b', 'behind', log, { startByMs: clock.now + 50, deadlineMs: clock.now + 5_000 });
+    clock.now += 1_000;
+    running!();
+    await tick();
+    expect(log).toEqual(['behind:late']);
   });
 
   it('serves waiters in arrival order while the queue drains quickly', async () => {
@@ -120,7 +144,7 @@ describe('probe limiter', () => {
     const { limiter, clock } = limiterAt(1, 1);
     const running = await limiter.acquire('h', FAR);
     let late = 0;
-    const waiters = Array.from({ length: 100_000 }, () => limiter.acquire('h', clock.now + 10).then((release) => { if (!release) late += 1; }));
+    const waiters = Array.from({ length: 100_000 }, () => limiter.acquire('h', by(clock.now + 10)).then((release) => { if (!release) late += 1; }));
     clock.now += 11;
     running!();
     await Promise.all(waiters);

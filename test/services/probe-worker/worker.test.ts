@@ -36,8 +36,9 @@ describe('probe worker', () => {
     await redis.quit();
   });
 
+  /** A start delay of seconds: these tests are not about a busy test machine picking a slot up late. */
   function startWorker(region = 'default', extra: { dropReportEveryMs?: number } = {}): RunningService {
-    const worker = startProbeWorker({ redis, log: pino({ level: 'silent' }), region, concurrency: 10, hostConcurrency: 10, ...extra });
+    const worker = startProbeWorker({ redis, log: pino({ level: 'silent' }), region, concurrency: 10, hostConcurrency: 10, maxStartDelayMs: 5_000, ...extra });
     workers.push(worker);
     return worker;
   }
