@@ -38,7 +38,12 @@ export class CheckCache {
 
   constructor(private readonly redis: Redis) {}
 
-  /** The checks of a slot that still exist; a check removed since the slot was planned is left out. */
+  /**
+   * The checks of a slot. One removed since the slot was planned is left out when this worker
+   * has to read it; a copy already cached under the same spec hash is served without a read
+   * (that is the point of the cache), so a slot planned before the removal may probe it once
+   * more, which is harmless: the evaluator only measures results of checks it does not know.
+   */
   async resolve(wanted: Array<{ id: string; specHash: string }>): Promise<CheckConfig[]> {
     const stale = wanted.filter((entry) => this.cache.get(entry.id)?.specHash !== entry.specHash).map((entry) => entry.id);
     if (stale.length > 0) {

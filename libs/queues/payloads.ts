@@ -151,7 +151,7 @@ export const payloadSchemas = {
     groupLabels: stringRecord,
     alerts: z.array(alertEventSchema).min(1),
   }),
-} as const;
+} as const satisfies { [K in QueueKind]: z.ZodType<QueuePayloads[K]> };
 
 /**
  * results: the results of one probe slot, evaluated together; or a worker's periodic count

@@ -79,8 +79,8 @@ export function createWorker<K extends QueueKind>(kind: K, connection: Redis, pr
         const where = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(payload)'}: ${issue.message}`).join('; ');
         throw new UnrecoverableError(`invalid ${kind} payload: ${where}`);
       }
-      // The schemas are written to the payload types (payloads.ts); zod's output type is looser
-      // in places (checkType is any string), hence the cast.
+      // payloadSchemas satisfies a schema per kind whose output is that kind's payload type (payloads.ts);
+      // TypeScript cannot narrow that through a generic K, hence the cast.
       await processor(parsed.data as QueuePayloads[K], job);
     },
     {

@@ -58,6 +58,8 @@ export function startEvaluator(options: EvaluatorOptions): RunningEvaluator {
 
   const worker = createWorker('results', options.redis, (batch) => serially(() => evaluateBatch(deps, checks, batch)), {
     concurrency: 1,
+    // A killed evaluator's batch is taken up again within about 20 s, not BullMQ's default 60.
+    extra: { lockDuration: 10_000, stalledInterval: 10_000 },
     ...(options.backoffBaseMs === undefined ? {} : { backoffBaseMs: options.backoffBaseMs }),
   });
   worker.on('error', (err) => log.error({ err }, 'evaluator worker error'));
