@@ -67,14 +67,15 @@ interface DueProbe {
 /**
  * Takes due slots of one region, probes their checks and queues the slot's results as one
  * job. A down target is a result with ok: false; only a failure to reach Redis throws (and
- * BullMQ retries the slot). A probe that could not start within its interval is dropped and
- * counted, not run late: a burst of stale probes after a stall would measure nothing useful
- * and delay fresh ones. A slot retried after a worker crash gets recoveryGraceMs more.
+ * BullMQ retries the slot). A probe that cannot start in time (PROBE_MAX_START_DELAY late
+ * because this worker is behind, or its whole interval waiting for a busy host) is dropped
+ * and counted, not run late: a burst of stale probes after a stall would measure nothing
+ * useful and delay fresh ones. A slot retried after a worker crash gets recoveryGraceMs more.
  *
  * Dropping costs next to nothing, so a worker that falls behind spends its CPU on the probes
- * it can still run on time: probes already past their deadline when the slot is taken are
- * dropped before any registry read, timer or lock renewal, and the limiter sheds waiting
- * probes whose deadline passes (see limiter.ts).
+ * it can still run on time: probes already late when the slot is taken are dropped before
+ * any registry read or timer, and the limiter sheds waiting probes whose time runs out
+ * (see limiter.ts); drops are reported once per window (dropped.ts).
  */
 export function startProbeWorker(options: ProbeWorkerOptions): RunningService {
   const { log, region, redis } = options;
