@@ -21,6 +21,10 @@ export const REDIS_KEYS = {
   checkState: (checkInRegion: string) => `vigil:check-state:${checkInRegion}`,
   /** Set of every "<check>@<region>" that has a stored state, so removed checks can be found and resolved. */
   subjects: 'vigil:subjects',
+  /** Hash fingerprint → JSON ActiveAlert: every alert firing now (libs/alerts). */
+  activeAlerts: 'vigil:alerts:active',
+  /** List of JSON StateTransition, newest first, capped: a subject's recent state changes (libs/alerts). */
+  stateHistory: (checkInRegion: string) => `vigil:history:${checkInRegion}`,
   /** List of InfluxDB line-protocol strings waiting to be written. */
   metricsBuffer: 'vigil:metrics:buffer',
   /** String with a TTL: held by the one process flushing the metrics buffer. */

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { fingerprintOf } from '../../libs/alerts/index.js';
 import type { CheckConfig } from '../../libs/config/index.js';
 import type { AlertEvent } from '../../libs/queues/index.js';
 import type { Transition } from './state-machine.js';
@@ -26,12 +26,6 @@ export type RetireReason = 'removed' | 'relabelled';
  */
 export function alertLabels(check: Pick<CheckConfig, 'id' | 'labels' | 'regions'>, region: string): Record<string, string> {
   return { ...check.labels, alertname: CHECK_DOWN, check: check.id, ...(check.regions.length > 1 ? { region } : {}) };
-}
-
-/** Alertmanager-style fingerprint: a stable hash of the sorted label set. */
-export function fingerprintOf(labels: Record<string, string>): string {
-  const canonical = Object.keys(labels).sort().map((key) => `${key}=${labels[key]}`).join('\u0000');
-  return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
 }
 
 /** The identity a check's alert in a region has under the current configuration. */

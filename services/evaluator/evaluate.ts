@@ -1,15 +1,18 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { stageAlert, stageTransition } from '../../libs/alerts/index.js';
 import type { CheckConfig } from '../../libs/config/index.js';
 import { checkInRegion } from '../../libs/check-registry.js';
 import { jobIdOf, type AlertEvent, type ProbeResult, type ResultBatch } from '../../libs/queues/index.js';
 import { REDIS_KEYS } from '../../libs/redis-keys.js';
 import { alertEventFor, alertIdentityOf, retiredEventFor, type FiringAlert } from './alert-events.js';
-import { droppedPoint, probePoint } from './points.js';
+import { droppedPoint, probePoint, stateChangePoint } from './points.js';
 import { INITIAL_STATE, step, type CheckState, type CheckStatus, type Step, type Transition } from './state-machine.js';
 
 const MAX_CONFLICT_RETRIES = 10;
+/** The rule behind CheckDown alerts, as the alert store records it. */
+export const DOWN_RULE = 'down';
 
 export interface EvaluationDeps {
   /** A connection used by nothing else: WATCH is per connection. */
@@ -131,12 +134,20 @@ async function tryCommit(deps: EvaluationDeps, checks: Map<string, CheckConfig>,
     });
     const { changes, points } = applyResults(results, checks, stored);
     points.push(...extraPoints);
+    const transitions = changes.filter((change) => change.after.status !== change.before.status);
+    for (const { check, region, before, after, reason } of transitions) {
+      points.push(stateChangePoint(check.id, region, { atMs: after.lastTick, from: before.status, to: after.status, ...(reason === undefined ? {} : { reason }) }));
+    }
 
     const events = changes.flatMap((change) => change.events);
     await queueAlerts(deps.alerts, events);
 
     const transaction = stateRedis.multi();
     for (const change of changes) transaction.set(REDIS_KEYS.checkState(change.subject), JSON.stringify(change.after));
+    for (const change of changes) for (const event of change.events) stageAlert(transaction, event, change.subject, DOWN_RULE);
+    for (const { subject, before, after, reason } of transitions) {
+      stageTransition(transaction, subject, { atMs: after.lastTick, from: before.status, to: after.status, ...(reason === undefined ? {} : { reason }) });
+    }
     const created = changes.filter((change) => !stored.has(change.subject)).map((change) => change.subject);
     if (created.length > 0) transaction.sadd(REDIS_KEYS.subjects, ...created);
     const startFailing = changes.filter((c) => isFailing(c.after.status) && !isFailing(c.before.status)).map((c) => c.subject);

@@ -41,3 +41,15 @@ export const DROPPED_MEASUREMENT = 'probes_dropped';
 export function droppedPoint(region: string, dropped: { count: number; toMs: number }): string {
   return toLine({ measurement: DROPPED_MEASUREMENT, tags: { region }, fields: { count: { int: dropped.count } }, timestampMs: dropped.toMs });
 }
+
+export const STATE_CHANGE_MEASUREMENT = 'state_change';
+
+/** The long record of a subject's state changes, stamped with the observation that caused each. */
+export function stateChangePoint(checkId: string, region: string, change: { atMs: number; from: string; to: string; reason?: string }): string {
+  return toLine({
+    measurement: STATE_CHANGE_MEASUREMENT,
+    tags: { check: checkId, region },
+    fields: { from: change.from, to: change.to, reason: change.reason },
+    timestampMs: change.atMs,
+  });
+}

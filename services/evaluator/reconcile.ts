@@ -1,9 +1,10 @@
 import type { Redis } from 'ioredis';
+import { stageAlert, stageTransition } from '../../libs/alerts/index.js';
 import type { CheckConfig } from '../../libs/config/index.js';
 import type { AlertEvent } from '../../libs/queues/index.js';
 import { REDIS_KEYS } from '../../libs/redis-keys.js';
 import { alertIdentityOf, retiredEventFor } from './alert-events.js';
-import { queueAlerts, type EvaluationDeps, type StoredState } from './evaluate.js';
+import { DOWN_RULE, queueAlerts, type EvaluationDeps, type StoredState } from './evaluate.js';
 import { INITIAL_STATE } from './state-machine.js';
 
 /**
@@ -81,15 +82,21 @@ async function reconcileChunk(deps: Pick<EvaluationDeps, 'stateRedis' | 'alerts'
         transaction.srem(REDIS_KEYS.subjects, subject);
         return;
       }
-      const verdict = reconcileSubject(subject, JSON.parse(text) as StoredState, checks, nowMs);
+      const state = JSON.parse(text) as StoredState;
+      const verdict = reconcileSubject(subject, state, checks, nowMs);
       if (verdict.kind === 'keep') return;
-      if (verdict.event) events.push(verdict.event);
+      if (verdict.event) {
+        events.push(verdict.event);
+        stageAlert(transaction, verdict.event, subject, DOWN_RULE);
+      }
       transaction.srem(REDIS_KEYS.failing, subject);
       if (verdict.kind === 'delete') {
-        transaction.del(REDIS_KEYS.checkState(subject)).srem(REDIS_KEYS.subjects, subject);
+        // Its history goes too: nothing lists a removed subject any more.
+        transaction.del(REDIS_KEYS.checkState(subject), REDIS_KEYS.stateHistory(subject)).srem(REDIS_KEYS.subjects, subject);
         counts.deleted += 1;
       } else {
         transaction.set(REDIS_KEYS.checkState(subject), JSON.stringify(verdict.state));
+        stageTransition(transaction, subject, { atMs: nowMs, from: state.status, to: verdict.state.status, reason: 'labels, regions or id changed' });
         counts.reset += 1;
       }
     });

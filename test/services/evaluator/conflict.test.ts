@@ -78,7 +78,8 @@ describe('evaluating a batch while another evaluator commits to the same check',
   }
 
   const points = () => redis.lrange(REDIS_KEYS.metricsBuffer, 0, -1);
-  const pointTimes = async () => (await points()).map((line) => Number(line.split(' ').at(-1)));
+  /** Times of the probe points (state changes are points of their own, `state_change`). */
+  const pointTimes = async () => (await points()).filter((line) => line.startsWith('probe,')).map((line) => Number(line.split(' ').at(-1)));
 
   it('retries after the conflict and commits once, on top of the other evaluator\'s state', async () => {
     // The other evaluator applies the first failure (pending); this one, the second (down).

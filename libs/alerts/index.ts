@@ -1,0 +1,2 @@
+export { fingerprintOf } from './identity.js';
+export { HISTORY_LENGTH, historyOfCheck, listActiveAlerts, stageAlert, stageTransition, type ActiveAlert, type StateTransition } from './store.js';
