@@ -1,0 +1,95 @@
+/**
+ * Anomaly, pure: is this response time far slower than the check's own recent normal?
+ *
+ * The baseline is the median and the MAD (median absolute deviation) of the recent samples, not
+ * the mean and standard deviation: one 30 s timeout in the history would drag a mean and inflate a
+ * standard deviation enough to hide the next real slowdown, while median and MAD ignore it. MAD
+ * times 1.4826 estimates the standard deviation for normally distributed data, so the score reads
+ * as "standard deviations from normal".
+ *
+ * The sample being judged is not part of its own baseline; the caller appends it afterwards
+ * (`rememberSample`). The history should hold successful probes' response times only: a failed
+ * probe's time is its timeout, which says nothing about normal speed and is another rule's alert.
+ */
+
+/** Scales MAD to estimate the standard deviation of normally distributed data (1 / Φ⁻¹(3/4)). */
+export const MAD_TO_SIGMA = 1.4826;
+
+export interface AnomalyRule {
+  /** How many recent samples make the baseline. */
+  windowSamples: number;
+  /** Below this many samples there is no "normal" yet, and the rule never fires. */
+  minSamples: number;
+  /** Score above which a sample is anomalous. */
+  threshold: number;
+  /** Floors on the spread (1.4826 × MAD) in ms and as a fraction of the median; see `spreadOf`. */
+  minSpreadMs: number;
+  minSpreadRatio: number;
+}
+
+export const DEFAULT_ANOMALY_RULE: AnomalyRule = {
+  // Two hours of history at one probe a minute: long enough that a slow hour is not "normal".
+  windowSamples: 120,
+  // Thirty samples give a median and MAD that a few odd values cannot move much.
+  minSamples: 30,
+  // Three standard deviations, the usual outlier cut-off: for normal data about 1 sample in 740 is
+  // that much slower by chance. Latency tails are heavier than normal, so a lower value pages on noise.
+  threshold: 3,
+  // With a constant history (MAD = 0, common when times are whole milliseconds) any change would
+  // score infinity. A spread of at least 1 ms and 5% of the median means that, with the default
+  // threshold, a constant check alerts only when it is at least 15% and 3 ms slower.
+  minSpreadMs: 1,
+  minSpreadRatio: 0.05,
+};
+
+export interface Baseline {
+  median: number;
+  mad: number;
+}
+
+export interface AnomalyVerdict {
+  anomalous: boolean;
+  /** (x − median) / spread: positive when slower than normal. Absent until there are `minSamples`. */
+  score?: number;
+  /** Absent only when there is no history at all. */
+  baseline?: Baseline;
+  /** How many samples the baseline used. */
+  samples: number;
+}
+
+export function median(values: readonly number[]): number | undefined {
+  if (values.length === 0) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+export function robustBaseline(values: readonly number[]): Baseline | undefined {
+  const centre = median(values);
+  if (centre === undefined) return undefined;
+  return { median: centre, mad: median(values.map((value) => Math.abs(value - centre)))! };
+}
+
+/** The spread a score is measured in: 1.4826 × MAD, but never below the floors, so MAD = 0 cannot divide by zero. */
+export function spreadOf(baseline: Baseline, rule: Pick<AnomalyRule, 'minSpreadMs' | 'minSpreadRatio'>): number {
+  return Math.max(MAD_TO_SIGMA * baseline.mad, rule.minSpreadMs, rule.minSpreadRatio * baseline.median);
+}
+
+/**
+ * Judges `responseMs` against the last `windowSamples` of `history` (oldest first).
+ * Only slowdowns are anomalous: a check answering faster than usual hurts nobody, and the fast
+ * failures that matter (an error page, a refused connection) are caught by the probe's assertions.
+ */
+export function detectAnomaly(history: readonly number[], responseMs: number, rule: AnomalyRule = DEFAULT_ANOMALY_RULE): AnomalyVerdict {
+  const window = history.slice(-rule.windowSamples);
+  const baseline = robustBaseline(window);
+  if (baseline === undefined) return { anomalous: false, samples: 0 };
+  if (window.length < rule.minSamples) return { anomalous: false, baseline, samples: window.length };
+  const score = (responseMs - baseline.median) / spreadOf(baseline, rule);
+  return { anomalous: score > rule.threshold, score, baseline, samples: window.length };
+}
+
+/** Appends a sample and keeps only the last `windowSamples`, so the stored history stays bounded. */
+export function rememberSample(history: readonly number[], responseMs: number, rule: Pick<AnomalyRule, 'windowSamples'> = DEFAULT_ANOMALY_RULE): number[] {
+  return [...history, responseMs].slice(-rule.windowSamples);
+}
