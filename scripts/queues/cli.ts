@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { Redis } from 'ioredis';
+import { UsageError } from '../cli-support.js';
 import { failedJobs, queueStats, retryFailed } from './commands.js';
 import { discoverQueues } from './discover.js';
 import { formatFailed, formatRetry, formatStats } from './format.js';
@@ -14,10 +15,7 @@ export const USAGE = `usage: npm run queues -- <command> [--json]
 Redis: $REDIS_URL (default redis://127.0.0.1:6379)
 `;
 
-/** Wrong invocation: the CLI prints the message and the usage, and exits 2. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
+export { UsageError };
 
 export type Command =
   | { name: 'help' }
