@@ -1,0 +1,101 @@
+/**
+ * Trend (predictive), pure: will a measured value cross a limit within a horizon, and when?
+ *
+ * A least-squares line through the samples of the last `windowMs`, extended forward. It warns
+ * before the breach: certificate days falling to 7 within two weeks, response time rising to
+ * 800 ms within an hour. A straight line is the simplest forecast that can be explained in an
+ * alert ("at this rate it reaches 7 days on ..."); it needs enough samples over a long enough span,
+ * because a line through a few close points extrapolated far ahead says nothing.
+ */
+
+export interface TrendSample {
+  atMs: number;
+  value: number;
+}
+
+/** Which way the value must go to breach: rise to the limit or above, or fall to it or below. */
+export type TrendDirection = 'above' | 'below';
+
+export interface TrendRule {
+  limit: number;
+  direction: TrendDirection;
+  /** How far ahead a crossing counts as a warning. */
+  horizonMs: number;
+  /** Samples older than this (as of now) are not part of the fit. */
+  windowMs: number;
+  /** Default `DEFAULT_TREND_MIN_SAMPLES`. */
+  minSamples?: number;
+  /** Time from the first to the last sample in the window; default half the window. */
+  minSpanMs?: number;
+}
+
+export const DEFAULT_TREND_MIN_SAMPLES = 10;
+
+/** The fitted line, anchored at the mean time of the samples (raw epoch ms squared would lose precision). */
+export interface LinearFit {
+  slopePerMs: number;
+  meanAtMs: number;
+  meanValue: number;
+}
+
+export type TrendForecast =
+  | { status: 'insufficient-data'; samples: number; spanMs: number }
+  /**
+   * The fitted line is already at or beyond the limit now. The prediction came true: the caller keeps
+   * a firing predictive alert firing (resolving it would announce a recovery that did not happen)
+   * and leaves reporting the breach itself to the limit rule.
+   */
+  | { status: 'past'; fit: LinearFit; samples: number }
+  /** Crosses within the horizon, at `crossesAt` (epoch ms, rounded to the millisecond). */
+  | { status: 'crosses'; crossesAt: number; fit: LinearFit; samples: number }
+  /** Not within the horizon. `crossesAt` is given when it would cross later; absent when flat or moving away. */
+  | { status: 'clear'; crossesAt?: number; fit: LinearFit; samples: number };
+
+/** Ordinary least squares of value on time; undefined without at least two distinct times. */
+export function fitLine(samples: readonly TrendSample[]): LinearFit | undefined {
+  if (samples.length < 2) return undefined;
+  const meanAtMs = samples.reduce((sum, s) => sum + s.atMs, 0) / samples.length;
+  const meanValue = samples.reduce((sum, s) => sum + s.value, 0) / samples.length;
+  let covariance = 0;
+  let variance = 0;
+  for (const s of samples) {
+    covariance += (s.atMs - meanAtMs) * (s.value - meanValue);
+    variance += (s.atMs - meanAtMs) ** 2;
+  }
+  if (variance === 0) return undefined;
+  return { slopePerMs: covariance / variance, meanAtMs, meanValue };
+}
+
+export function valueAt(fit: LinearFit, atMs: number): number {
+  return fit.meanValue + fit.slopePerMs * (atMs - fit.meanAtMs);
+}
+
+/** When the line reaches `limit` going in `direction`; undefined when it is flat or moving away from it. */
+export function reachesLimitAt(fit: LinearFit, limit: number, direction: TrendDirection): number | undefined {
+  const towards = direction === 'above' ? fit.slopePerMs > 0 : fit.slopePerMs < 0;
+  if (!towards) return undefined;
+  return fit.meanAtMs + (limit - fit.meanValue) / fit.slopePerMs;
+}
+
+export function isBeyond(value: number, limit: number, direction: TrendDirection): boolean {
+  return direction === 'above' ? value >= limit : value <= limit;
+}
+
+export function samplesInTrendWindow(samples: readonly TrendSample[], windowMs: number, nowMs: number): TrendSample[] {
+  return samples.filter((s) => s.atMs <= nowMs && nowMs - s.atMs < windowMs);
+}
+
+export function forecastTrend(samples: readonly TrendSample[], rule: TrendRule, nowMs: number): TrendForecast {
+  const recent = samplesInTrendWindow(samples, rule.windowMs, nowMs);
+  const times = recent.map((s) => s.atMs);
+  const spanMs = recent.length === 0 ? 0 : Math.max(...times) - Math.min(...times);
+  const enough = recent.length >= (rule.minSamples ?? DEFAULT_TREND_MIN_SAMPLES) && spanMs >= (rule.minSpanMs ?? rule.windowMs / 2);
+  const fit = enough ? fitLine(recent) : undefined;
+  if (fit === undefined) return { status: 'insufficient-data', samples: recent.length, spanMs };
+  const base = { fit, samples: recent.length };
+  if (isBeyond(valueAt(fit, nowMs), rule.limit, rule.direction)) return { status: 'past', ...base };
+  const reachAt = reachesLimitAt(fit, rule.limit, rule.direction);
+  if (reachAt === undefined) return { status: 'clear', ...base };
+  const crossesAt = Math.round(reachAt);
+  return crossesAt - nowMs <= rule.horizonMs ? { status: 'crosses', crossesAt, ...base } : { status: 'clear', crossesAt, ...base };
+}
