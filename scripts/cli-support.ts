@@ -3,12 +3,35 @@
  * a fail-fast Redis connection, and exit codes: 0 done, 1 Redis unreachable or failed,
  * 2 wrong usage.
  */
+import { parseArgs } from 'node:util';
 import type { Redis } from 'ioredis';
 import { createRedis, redisUrlFrom } from '../libs/queues/index.js';
 
 /** Wrong invocation: the tool prints the message and the usage, and exits 2. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
+}
+
+/** Both tools take the same options: --json, --limit N, --help. */
+export function parseToolArgs(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: { json: { type: 'boolean' }, limit: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    });
+  } catch (err) {
+    // node:util reports unknown options and missing option values as TypeErrors with a readable message.
+    throw new UsageError((err as Error).message);
+  }
+}
+
+/** --limit N: a positive whole number, or the default. */
+export function limitFrom(text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  if (!/^[1-9]\d*$/.test(text)) throw new UsageError(`--limit expects a positive whole number, got "${text}"`);
+  return Number(text);
 }
 
 /** The URL without its password, for error messages. */

@@ -1,7 +1,6 @@
-import { parseArgs } from 'node:util';
 import type { Redis } from 'ioredis';
 import { HISTORY_LENGTH, historyOfCheck, listActiveAlerts, type ActiveAlert, type StateTransition } from '../../libs/alerts/index.js';
-import { UsageError } from '../cli-support.js';
+import { limitFrom, parseToolArgs, UsageError } from '../cli-support.js';
 import { table } from '../queues/format.js';
 
 export const USAGE = `usage: npm run alerts -- <command> [--json]
@@ -17,7 +16,7 @@ export type Command =
   | { name: 'history'; checkId: string; limit: number; json: boolean };
 
 export function parseCommand(argv: string[]): Command {
-  const { values, positionals } = parseOrUsage(argv);
+  const { values, positionals } = parseToolArgs(argv);
   const [name, ...rest] = positionals;
   const json = values.json ?? false;
   if (values.help || name === 'help') return { name: 'help' };
@@ -28,7 +27,7 @@ export function parseCommand(argv: string[]): Command {
       return { name, json };
     case 'history':
       if (rest.length !== 1) throw new UsageError(rest.length === 0 ? '"history" needs a check id' : `"history" takes one check id, got ${rest.join(' ')}`);
-      return { name, checkId: rest[0]!, limit: limitFrom(values.limit), json };
+      return { name, checkId: rest[0]!, limit: limitFrom(values.limit, HISTORY_LENGTH), json };
     case undefined:
       throw new UsageError('missing command');
     default:
@@ -36,24 +35,7 @@ export function parseCommand(argv: string[]): Command {
   }
 }
 
-function parseOrUsage(argv: string[]) {
-  try {
-    return parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: { json: { type: 'boolean' }, limit: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-}
 
-function limitFrom(text: string | undefined): number {
-  if (text === undefined) return HISTORY_LENGTH;
-  if (!/^[1-9]\d*$/.test(text)) throw new UsageError(`--limit expects a positive whole number, got "${text}"`);
-  return Number(text);
-}
 
 /** Runs a parsed command against Redis and returns what to print. */
 export async function execute(command: Command, redis: Redis): Promise<string> {

@@ -1,6 +1,5 @@
-import { parseArgs } from 'node:util';
 import type { Redis } from 'ioredis';
-import { UsageError } from '../cli-support.js';
+import { limitFrom, parseToolArgs, UsageError } from '../cli-support.js';
 import { failedJobs, queueStats, retryFailed } from './commands.js';
 import { discoverQueues } from './discover.js';
 import { formatFailed, formatRetry, formatStats } from './format.js';
@@ -24,7 +23,7 @@ export type Command =
   | { name: 'retry'; queue: string; json: boolean };
 
 export function parseCommand(argv: string[]): Command {
-  const { values, positionals } = parseArgsOrUsage(argv);
+  const { values, positionals } = parseToolArgs(argv);
   const [name, ...rest] = positionals;
   const json = values.json ?? false;
   if (values.help || name === 'help') return { name: 'help' };
@@ -35,7 +34,7 @@ export function parseCommand(argv: string[]): Command {
       return { name, json };
     case 'failed':
       expectArguments(name, rest, 1);
-      return { name, queue: rest[0]!, limit: limitFrom(values.limit), json };
+      return { name, queue: rest[0]!, limit: limitFrom(values.limit, DEFAULT_LIMIT), json };
     case 'retry':
       expectArguments(name, rest, 1);
       return { name, queue: rest[0]!, json };
@@ -46,19 +45,6 @@ export function parseCommand(argv: string[]): Command {
   }
 }
 
-function parseArgsOrUsage(argv: string[]) {
-  try {
-    return parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: { json: { type: 'boolean' }, limit: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    });
-  } catch (err) {
-    // node:util reports unknown options and missing option values as TypeErrors with a readable message.
-    throw new UsageError((err as Error).message);
-  }
-}
 
 function expectArguments(command: string, rest: string[], count: 0 | 1): void {
   if (rest.length === count) return;
@@ -66,11 +52,6 @@ function expectArguments(command: string, rest: string[], count: 0 | 1): void {
   throw new UsageError(rest.length === 0 ? `"${command}" needs a queue name` : `"${command}" takes one queue name, got ${rest.join(' ')}`);
 }
 
-function limitFrom(text: string | undefined): number {
-  if (text === undefined) return DEFAULT_LIMIT;
-  if (!/^[1-9]\d*$/.test(text)) throw new UsageError(`--limit expects a positive whole number, got "${text}"`);
-  return Number(text);
-}
 
 /** Runs a parsed command against Redis and returns what to print (text or JSON). */
 export async function execute(command: Command, redis: Redis): Promise<string> {
