@@ -1,49 +1,21 @@
-import { Redis } from 'ioredis';
-import pino from 'pino';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { historyOfCheck, listActiveAlerts } from '../../../libs/alerts/index.js';
 import { parseConfig, type Config } from '../../../libs/config/index.js';
-import { createQueue, jobIdOf, type ProbeResult } from '../../../libs/queues/index.js';
 import { REDIS_KEYS } from '../../../libs/redis-keys.js';
-import { startEvaluator, type RunningEvaluator } from '../../../services/evaluator/evaluator.js';
-import { eventually, isolatedRedisUrl } from '../../support/infra.js';
+import { evaluatorHarness, tcpResult } from '../../support/evaluator.js';
 
 /** Every test uses its own check id, so no test sees another's alerts or history. */
 const configWith = (...ids: string[]): Config => parseConfig(`checks:\n${ids.map((id) => `  - { id: ${id}, type: tcp, host: 127.0.0.1, port: 1, failureThreshold: 2, labels: { team: core } }\n`).join('')}`);
 
 describe('the alert store the evaluator keeps', () => {
-  let redis: Redis;
-  let stateRedis: Redis;
-  let evaluator: RunningEvaluator | undefined;
+  const harness = evaluatorHarness();
+  const feed = (checkId: string, scheduledAt: number, ok: boolean) => harness.feed(tcpResult(checkId, scheduledAt, ok));
+  const start = (...ids: string[]) => harness.start(configWith(...ids));
 
-  beforeAll(async () => {
-    const url = await isolatedRedisUrl();
-    redis = new Redis(url, { maxRetriesPerRequest: null });
-    stateRedis = new Redis(url, { maxRetriesPerRequest: null });
-  });
-  afterEach(async () => {
-    await evaluator?.close();
-    evaluator = undefined;
-  });
-  afterAll(async () => {
-    await Promise.all([redis.quit(), stateRedis.quit()]);
-  });
-
-  async function feed(checkId: string, scheduledAt: number, ok: boolean): Promise<void> {
-    const result: ProbeResult = {
-      checkId, checkType: 'tcp', region: 'default', scheduledAt, startedAt: scheduledAt, ok, timings: { totalMs: 1 }, workerId: 'test',
-      ...(ok ? {} : { errorClass: 'refused' as const, message: 'connect ECONNREFUSED' }),
-    };
-    const queue = createQueue('results', redis);
-    await queue.add('results', { region: 'default', results: [result] }, { jobId: jobIdOf('test', checkId, scheduledAt) });
-    await queue.close();
-    await eventually('the result evaluated', async () => JSON.parse((await redis.get(REDIS_KEYS.checkState(`${checkId}@default`))) ?? '{}').lastTick === scheduledAt || undefined);
-  }
-
-  const activeOf = async (checkId: string) => (await listActiveAlerts(redis)).filter((alert) => alert.labels.check === checkId);
+  const activeOf = async (checkId: string) => (await listActiveAlerts(harness.redis)).filter((alert) => alert.labels.check === checkId);
 
   it('lists a firing alert with its rule, subject, labels and start', async () => {
-    evaluator = startEvaluator({ redis, stateRedis, log: pino({ level: 'silent' }), config: configWith('store-1') });
+    start('store-1');
     await feed('store-1', 1_000, false);
     expect(await activeOf('store-1')).toEqual([]);
     await feed('store-1', 2_000, false);
@@ -54,7 +26,7 @@ describe('the alert store the evaluator keeps', () => {
   });
 
   it('takes an alert out when it resolves', async () => {
-    evaluator = startEvaluator({ redis, stateRedis, log: pino({ level: 'silent' }), config: configWith('store-2') });
+    start('store-2');
     await feed('store-2', 1_000, false);
     await feed('store-2', 2_000, false);
     await feed('store-2', 3_000, true);
@@ -62,13 +34,13 @@ describe('the alert store the evaluator keeps', () => {
   });
 
   it('records every state change of a check, newest first, with its time and reason', async () => {
-    evaluator = startEvaluator({ redis, stateRedis, log: pino({ level: 'silent' }), config: configWith('store-3') });
+    start('store-3');
     await feed('store-3', 1_000, true);
     await feed('store-3', 2_000, false);
     await feed('store-3', 3_000, false);
     await feed('store-3', 4_000, false);
     await feed('store-3', 5_000, true);
-    expect(await historyOfCheck(redis, 'store-3')).toEqual([
+    expect(await historyOfCheck(harness.redis, 'store-3')).toEqual([
       { subject: 'store-3@default', atMs: 5_000, from: 'down', to: 'up' },
       { subject: 'store-3@default', atMs: 3_000, from: 'pending', to: 'down', reason: 'connect ECONNREFUSED' },
       { subject: 'store-3@default', atMs: 2_000, from: 'up', to: 'pending', reason: 'connect ECONNREFUSED' },
@@ -77,13 +49,13 @@ describe('the alert store the evaluator keeps', () => {
   });
 
   it('forgets the alert and the history of a check removed from the configuration', async () => {
-    evaluator = startEvaluator({ redis, stateRedis, log: pino({ level: 'silent' }), config: configWith('store-4', 'store-4-kept') });
+    const evaluator = start('store-4', 'store-4-kept');
     await feed('store-4', 1_000, false);
     await feed('store-4', 2_000, false);
     expect(await activeOf('store-4')).toHaveLength(1);
     await evaluator.apply(configWith('store-4-kept'));
     expect(await activeOf('store-4')).toEqual([]);
-    expect(await historyOfCheck(redis, 'store-4')).toEqual([]);
-    expect(await redis.exists(REDIS_KEYS.stateHistory('store-4@default'))).toBe(0);
+    expect(await historyOfCheck(harness.redis, 'store-4')).toEqual([]);
+    expect(await harness.redis.exists(REDIS_KEYS.stateHistory('store-4@default'))).toBe(0);
   });
 });

@@ -1,53 +1,22 @@
-import { Redis } from 'ioredis';
-import pino from 'pino';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseConfig, type Config } from '../../../libs/config/index.js';
-import { createQueue, jobIdOf, type AlertEvent, type ProbeResult } from '../../../libs/queues/index.js';
+import { createQueue, type AlertEvent } from '../../../libs/queues/index.js';
 import { REDIS_KEYS } from '../../../libs/redis-keys.js';
-import { startEvaluator, type RunningEvaluator } from '../../../services/evaluator/evaluator.js';
-import { eventually, isolatedRedisUrl } from '../../support/infra.js';
+import type { RunningEvaluator } from '../../../services/evaluator/evaluator.js';
+import { evaluatorHarness, tcpResult } from '../../support/evaluator.js';
+import { eventually } from '../../support/infra.js';
 
 /** Every test uses its own check id, so no test sees another's states or alerts. */
 const configWith = (checkYaml: string): Config => parseConfig(`checks:\n${checkYaml}`);
 const tcpCheck = (id: string, extra = '') => `  - { id: ${id}, type: tcp, host: 127.0.0.1, port: 1, failureThreshold: 1${extra} }\n`;
 
 describe('alerts of checks that change or go away', () => {
-  let redis: Redis;
-  let stateRedis: Redis;
-  const running: RunningEvaluator[] = [];
-
-  beforeAll(async () => {
-    const url = await isolatedRedisUrl();
-    redis = new Redis(url, { maxRetriesPerRequest: null });
-    stateRedis = new Redis(url, { maxRetriesPerRequest: null });
-  });
-  // Evaluators share the results queue: one left running would take the next test's results.
-  afterEach(async () => {
-    for (const evaluator of running.splice(0)) await evaluator.close();
-  });
-  afterAll(async () => {
-    await Promise.all([redis.quit(), stateRedis.quit()]);
-  });
-
-  function evaluatorOn(config: Config): RunningEvaluator {
-    const evaluator = startEvaluator({ redis, stateRedis, log: pino({ level: 'silent' }), config });
-    running.push(evaluator);
-    return evaluator;
-  }
-
-  async function feedFailure(checkId: string, region: string, scheduledAt: number): Promise<void> {
-    const failure: ProbeResult = {
-      checkId, checkType: 'tcp', region, scheduledAt, startedAt: scheduledAt, ok: false, errorClass: 'refused', message: 'refused',
-      timings: { totalMs: 1 }, workerId: 'test',
-    };
-    const queue = createQueue('results', redis);
-    await queue.add('results', { region, results: [failure] }, { jobId: jobIdOf('test', checkId, region, scheduledAt) });
-    await queue.close();
-    await eventually('the failure evaluated', async () => JSON.parse((await redis.get(REDIS_KEYS.checkState(`${checkId}@${region}`))) ?? '{}').lastTick === scheduledAt || undefined);
-  }
+  const harness = evaluatorHarness();
+  const evaluatorOn = (config: Config): RunningEvaluator => harness.start(config);
+  const feedFailure = (checkId: string, region: string, scheduledAt: number) => harness.feed(tcpResult(checkId, scheduledAt, false, region));
 
   async function alertsOf(checkId: string): Promise<AlertEvent[]> {
-    const alerts = createQueue('alerts', redis);
+    const alerts = createQueue('alerts', harness.redis);
     const jobs = await alerts.getJobs(['waiting', 'delayed', 'completed', 'failed', 'active']);
     await alerts.close();
     return jobs.map((job) => job.data).filter((alert) => alert.labels.check === checkId).sort((a, b) => a.status.localeCompare(b.status));
@@ -56,16 +25,16 @@ describe('alerts of checks that change or go away', () => {
   it('resolves the firing alert of a check removed from the configuration, and forgets its state', async () => {
     const evaluator = evaluatorOn(configWith(tcpCheck('removed-1') + tcpCheck('kept-1')));
     await feedFailure('removed-1', 'default', 1_000);
-    expect(await redis.sismember(REDIS_KEYS.failing, 'removed-1@default')).toBe(1);
+    expect(await harness.redis.sismember(REDIS_KEYS.failing, 'removed-1@default')).toBe(1);
 
     await evaluator.apply(configWith(tcpCheck('kept-1')));
 
     const alerts = await alertsOf('removed-1');
     expect(alerts.map((alert) => alert.status)).toEqual(['firing', 'resolved']);
     expect(alerts[1]).toMatchObject({ fingerprint: alerts[0]!.fingerprint, annotations: { resolved_reason: 'removed' } });
-    expect(await redis.exists(REDIS_KEYS.checkState('removed-1@default'))).toBe(0);
-    expect(await redis.sismember(REDIS_KEYS.failing, 'removed-1@default')).toBe(0);
-    expect(await redis.sismember(REDIS_KEYS.subjects, 'removed-1@default')).toBe(0);
+    expect(await harness.redis.exists(REDIS_KEYS.checkState('removed-1@default'))).toBe(0);
+    expect(await harness.redis.sismember(REDIS_KEYS.failing, 'removed-1@default')).toBe(0);
+    expect(await harness.redis.sismember(REDIS_KEYS.subjects, 'removed-1@default')).toBe(0);
   });
 
   it('resolves the alert of a check whose regions changed from none to two', async () => {
@@ -75,7 +44,7 @@ describe('alerts of checks that change or go away', () => {
     await evaluator.apply(configWith(tcpCheck('moved-1', ', regions: [eu, us]')));
 
     expect((await alertsOf('moved-1')).map((alert) => alert.status)).toEqual(['firing', 'resolved']);
-    expect(await redis.exists(REDIS_KEYS.checkState('moved-1@default'))).toBe(0);
+    expect(await harness.redis.exists(REDIS_KEYS.checkState('moved-1@default'))).toBe(0);
   });
 
   it('resolves the old alert when the labels of a firing check change, and fires a new one on the next failure', async () => {
@@ -94,8 +63,7 @@ describe('alerts of checks that change or go away', () => {
   it('resolves the alerts of checks removed while the evaluator was stopped, when it starts', async () => {
     const before = evaluatorOn(configWith(tcpCheck('gone-while-down')));
     await feedFailure('gone-while-down', 'default', 1_000);
-    await before.close();
-    running.splice(running.indexOf(before), 1);
+    await harness.stop(before);
 
     evaluatorOn(configWith(tcpCheck('other-check')));
 
