@@ -51,6 +51,8 @@ const commonFields = {
   retryInterval: defaultable.retryInterval.optional(),
   failureThreshold: defaultable.failureThreshold.optional(),
   successThreshold: defaultable.successThreshold.optional(),
+  /** A paused check is not probed and cannot alert; its state shows `paused`. */
+  paused: z.boolean().optional(),
   /** Copied onto alerts. */
   labels: labels.default(() => ({})),
   regions: defaultable.regions.optional(),

@@ -18,7 +18,7 @@ export interface FiringAlert {
 }
 
 /** Why an alert resolved without its check recovering. */
-export type RetireReason = 'removed' | 'relabelled';
+export type RetireReason = 'removed' | 'relabelled' | 'paused';
 
 /**
  * Labels every CheckDown alert carries; Vigil's own names win over a check's labels of the
@@ -59,6 +59,7 @@ export function alertEventFor(check: Pick<CheckConfig, 'id' | 'labels' | 'descri
 const RETIRE_TEXT: Record<RetireReason, string> = {
   removed: 'the check was removed from the configuration, so this alert is resolved',
   relabelled: "the check's labels, regions or id changed, so this alert is resolved; a new one fires if the check is still down",
+  paused: 'the check was paused, so this alert is resolved',
 };
 
 /** Resolves an alert whose check stopped existing in its old form (removed, relabelled). */

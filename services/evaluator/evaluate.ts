@@ -55,6 +55,11 @@ export function applyResults(results: ProbeResult[], checks: Map<string, CheckCo
       points.push(probePoint(result, 'unknown'));
       continue;
     }
+    if (check.paused) {
+      // Probed before the pause took effect: measured, but it changes no state.
+      points.push(probePoint(result, 'paused'));
+      continue;
+    }
     const subject = checkInRegion(result.checkId, result.region);
     const earlier = changes.get(subject);
     const events = earlier?.events ?? [];
@@ -113,7 +118,10 @@ const isFailing = (status: CheckStatus) => status === 'pending' || status === 'd
  * guarded by WATCH so concurrent evaluators cannot interleave on a check.
  */
 export async function evaluateBatch(deps: EvaluationDeps, checks: Map<string, CheckConfig>, batch: ResultBatch): Promise<void> {
-  const evaluated = batch.results.filter((result) => checks.get(result.checkId)?.regions.includes(result.region));
+  const evaluated = batch.results.filter((result) => {
+    const check = checks.get(result.checkId);
+    return check !== undefined && !check.paused && check.regions.includes(result.region);
+  });
   const ids = [...new Set(evaluated.map((result) => checkInRegion(result.checkId, result.region)))];
   const extraPoints = batch.dropped ? [droppedPoint(batch.region, batch.dropped)] : [];
   for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {

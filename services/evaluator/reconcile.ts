@@ -11,13 +11,14 @@ import { INITIAL_STATE } from './state-machine.js';
  * After a configuration change (and at start): states of checks that are gone, or probed
  * from a region no longer listed, are deleted, and their firing alerts resolved; a check whose
  * labels changed while its alert fired resolves that alert and starts over. Without this an
- * alert of a removed or renamed check would fire for ever.
+ * alert of a removed or renamed check would fire for ever. A paused check resolves its alert
+ * and shows `paused`; resumed, it starts over from unknown.
  */
 
 export type Verdict =
   | { kind: 'keep' }
   | { kind: 'delete'; event?: AlertEvent }
-  | { kind: 'reset'; state: StoredState; event: AlertEvent };
+  | { kind: 'reset'; state: StoredState; reason: string; event?: AlertEvent };
 
 /** "<check>@<region>": check ids cannot contain "@". */
 export function parseSubject(subject: string): { checkId: string; region: string } {
@@ -32,8 +33,17 @@ export function reconcileSubject(subject: string, state: StoredState, checks: Ma
   if (!check || !check.regions.includes(region)) {
     return state.firing ? { kind: 'delete', event: retiredEventFor(state.firing, 'removed', nowMs) } : { kind: 'delete' };
   }
+  const restarted: StoredState = { ...INITIAL_STATE, lastTick: state.lastTick };
+  if (check.paused) {
+    if (state.status === 'paused') return { kind: 'keep' };
+    const paused: StoredState = { ...restarted, status: 'paused' };
+    const reason = 'check paused';
+    return state.firing ? { kind: 'reset', state: paused, reason, event: retiredEventFor(state.firing, 'paused', nowMs) } : { kind: 'reset', state: paused, reason };
+  }
+  // Unpaused: it starts over, as a new check would.
+  if (state.status === 'paused') return { kind: 'reset', state: restarted, reason: 'check resumed' };
   if (state.firing && state.firing.fingerprint !== alertIdentityOf(check, region, 0).fingerprint) {
-    return { kind: 'reset', state: { ...INITIAL_STATE, lastTick: state.lastTick }, event: retiredEventFor(state.firing, 'relabelled', nowMs) };
+    return { kind: 'reset', state: restarted, reason: 'labels, regions or id changed', event: retiredEventFor(state.firing, 'relabelled', nowMs) };
   }
   return { kind: 'keep' };
 }
@@ -96,7 +106,7 @@ async function reconcileChunk(deps: Pick<EvaluationDeps, 'stateRedis' | 'alerts'
         counts.deleted += 1;
       } else {
         transaction.set(REDIS_KEYS.checkState(subject), JSON.stringify(verdict.state));
-        stageTransition(transaction, subject, { atMs: nowMs, from: state.status, to: verdict.state.status, reason: 'labels, regions or id changed' });
+        stageTransition(transaction, subject, { atMs: nowMs, from: state.status, to: verdict.state.status, reason: verdict.reason });
         counts.reset += 1;
       }
     });

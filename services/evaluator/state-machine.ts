@@ -11,7 +11,8 @@
  * An alert fires on entering down and resolves on leaving it; nothing else notifies.
  */
 
-export type CheckStatus = 'unknown' | 'up' | 'pending' | 'down';
+/** paused: set by the evaluator for a check with `paused: true`; the machine itself never enters it. */
+export type CheckStatus = 'unknown' | 'up' | 'pending' | 'down' | 'paused';
 
 export interface CheckState {
   status: CheckStatus;

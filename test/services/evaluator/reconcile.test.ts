@@ -61,6 +61,27 @@ checks:
     expect(verdict).toMatchObject({ kind: 'reset', state: { status: 'unknown', lastTick: 5_000 }, event: { fingerprint: firedAs.fingerprint, annotations: { resolved_reason: 'relabelled' } } });
     expect(verdict.kind === 'reset' && verdict.state.firing).toBeUndefined();
   });
+
+  const paused = checksOf(`
+checks:
+  - { id: api, type: tcp, host: 127.0.0.1, port: 1, failureThreshold: 1, labels: { team: core }, paused: true }
+`);
+
+  it('resolves the alert of a check that was paused, and shows it as paused', () => {
+    expect(reconcileSubject('api@default', down, paused, 9_000)).toMatchObject({
+      kind: 'reset', state: { status: 'paused', lastTick: 5_000 }, event: { status: 'resolved', fingerprint: firedAs.fingerprint, annotations: { resolved_reason: 'paused' } },
+    });
+  });
+
+  it('keeps a paused check paused while it stays paused', () => {
+    const pausedState: StoredState = { status: 'paused', consecutiveFailures: 0, consecutiveSuccesses: 0, lastTick: 5_000 };
+    expect(reconcileSubject('api@default', pausedState, paused, 9_000)).toEqual({ kind: 'keep' });
+  });
+
+  it('starts a resumed check over from unknown', () => {
+    const pausedState: StoredState = { status: 'paused', consecutiveFailures: 0, consecutiveSuccesses: 0, lastTick: 5_000 };
+    expect(reconcileSubject('api@default', pausedState, original, 9_000)).toMatchObject({ kind: 'reset', state: { status: 'unknown', lastTick: 5_000 }, reason: 'check resumed' });
+  });
 });
 
 const result = (scheduledAt: number, ok: boolean, region = 'default'): ProbeResult => ({
@@ -91,6 +112,16 @@ checks:
     expect(retired).toMatchObject({ status: 'resolved', fingerprint: firedAs.fingerprint, annotations: { resolved_reason: 'relabelled' } });
     expect(fresh).toMatchObject({ status: 'firing', labels: { team: 'platform' }, startsAt: new Date(6_000).toISOString() });
     expect(fresh!.fingerprint).not.toBe(firedAs.fingerprint);
+  });
+
+  it('only measures a result of a paused check, probed before the pause took effect', () => {
+    const paused = checksOf(`
+checks:
+  - { id: api, type: tcp, host: 127.0.0.1, port: 1, failureThreshold: 1, paused: true }
+`);
+    const { changes, points } = applyResults([result(6_000, false)], paused, new Map([['api@default', down]]));
+    expect(changes).toEqual([]);
+    expect(points[0]).toContain('state="paused"');
   });
 
   it('only measures a result from a region the check is not probed from', () => {

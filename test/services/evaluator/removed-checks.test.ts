@@ -60,6 +60,19 @@ describe('alerts of checks that change or go away', () => {
     expect(byTeam('b')).toEqual(['firing']);
   });
 
+  it('resolves the alert of a check that is paused, records the pause, and starts over when it is resumed', async () => {
+    const evaluator = evaluatorOn(configWith(tcpCheck('paused-1')));
+    await feedFailure('paused-1', 'default', 1_000);
+
+    await evaluator.apply(configWith(tcpCheck('paused-1', ', paused: true')));
+    expect((await alertsOf('paused-1')).map((alert) => `${alert.status}:${alert.annotations.resolved_reason ?? ''}`)).toEqual(['firing:', 'resolved:paused']);
+    expect(JSON.parse((await harness.redis.get(REDIS_KEYS.checkState('paused-1@default')))!).status).toBe('paused');
+    expect(await harness.redis.sismember(REDIS_KEYS.failing, 'paused-1@default')).toBe(0);
+
+    await evaluator.apply(configWith(tcpCheck('paused-1')));
+    expect(JSON.parse((await harness.redis.get(REDIS_KEYS.checkState('paused-1@default')))!).status).toBe('unknown');
+  });
+
   it('resolves the alerts of checks removed while the evaluator was stopped, when it starts', async () => {
     const before = evaluatorOn(configWith(tcpCheck('gone-while-down')));
     await feedFailure('gone-while-down', 'default', 1_000);

@@ -17,6 +17,11 @@ describe('slot plan', () => {
     for (const slot of plan.values()) expect(slot.everyMs).toBe(10_000);
   });
 
+  it('leaves a paused check out of every slot', () => {
+    const plan = planSlots([check('running'), check('paused', { paused: true })]);
+    expect([...plan.values()].flatMap((slot) => slot.data.checks.map((entry) => entry.id))).toEqual(['running']);
+  });
+
   it('probes many checks with few jobs: 1,000 checks at 10s need at most 100 slots of 100ms', () => {
     expect(planSlots(manyChecks(1_000)).size).toBeLessThanOrEqual(100);
   });
