@@ -8,6 +8,7 @@ import { jobIdOf, type AlertEvent, type ProbeResult, type ResultBatch } from '..
 import { REDIS_KEYS } from '../../libs/redis-keys.js';
 import { alertEventFor, alertIdentityOf, retiredEventFor, type FiringAlert } from './alert-events.js';
 import { droppedPoint, probePoint, stateChangePoint } from './points.js';
+import type { UnknownSubjects } from './unknown-subjects.js';
 import { INITIAL_STATE, step, type CheckState, type CheckStatus, type Step, type Transition } from './state-machine.js';
 
 const MAX_CONFLICT_RETRIES = 10;
@@ -21,6 +22,7 @@ export interface EvaluationDeps {
   log: Logger;
   /** Whether points go to the metrics buffer (false when no InfluxDB is configured). */
   recordMetrics: boolean;
+  unknown?: UnknownSubjects;
 }
 
 /** What the evaluator stores per check and region: the state machine's state and the alert it fired. */
@@ -122,6 +124,8 @@ export async function evaluateBatch(deps: EvaluationDeps, checks: Map<string, Ch
     const check = checks.get(result.checkId);
     return check !== undefined && !check.paused && check.regions.includes(result.region);
   });
+  const unknown = batch.results.filter((result) => !checks.get(result.checkId)?.regions.includes(result.region));
+  if (unknown.length > 0) deps.unknown?.report(unknown.map((result) => checkInRegion(result.checkId, result.region)));
   const ids = [...new Set(evaluated.map((result) => checkInRegion(result.checkId, result.region)))];
   const extraPoints = batch.dropped ? [droppedPoint(batch.region, batch.dropped)] : [];
   for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {

@@ -6,6 +6,7 @@ import { createQueue, createWorker } from '../../libs/queues/index.js';
 import type { RunningService } from '../../libs/service.js';
 import { evaluateBatch } from './evaluate.js';
 import { reconcileStates } from './reconcile.js';
+import { UnknownSubjects } from './unknown-subjects.js';
 
 export interface EvaluatorOptions {
   /** Shared connection for the queues and the metrics flusher. */
@@ -50,7 +51,7 @@ export function startEvaluator(options: EvaluatorOptions): RunningEvaluator {
     return next;
   };
 
-  const deps = { stateRedis: options.stateRedis, alerts, log, recordMetrics: flusher !== undefined };
+  const deps = { stateRedis: options.stateRedis, alerts, log, recordMetrics: flusher !== undefined, unknown: new UnknownSubjects(log) };
   const reconcile = (reason: string): Promise<void> => serially(async () => {
     const report = await reconcileStates(deps, checks);
     if (report.deleted + report.reset > 0) log.info({ reason, ...report }, 'states of removed or relabelled checks reconciled');
