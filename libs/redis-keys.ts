@@ -25,6 +25,8 @@ export const REDIS_KEYS = {
   activeAlerts: 'vigil:alerts:active',
   /** List of JSON StateTransition, newest first, capped: a subject's recent state changes (libs/alerts). */
   stateHistory: (checkInRegion: string) => `vigil:history:${checkInRegion}`,
+  /** Hash JSON [channel, group key, fingerprint] → JSON NotificationRecord: the last transition each channel was sent (libs/alerts). */
+  notificationLog: 'vigil:notifications',
   /** List of InfluxDB line-protocol strings waiting to be written. */
   metricsBuffer: 'vigil:metrics:buffer',
   /** String with a TTL: held by the one process flushing the metrics buffer. */

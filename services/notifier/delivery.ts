@@ -1,5 +1,7 @@
 import { UnrecoverableError } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { alreadyNotified, recordNotified } from '../../libs/alerts/index.js';
 import { ChannelError, sendNotification } from '../../libs/channels/index.js';
 import type { Config } from '../../libs/config/index.js';
 import type { Processor } from '../../libs/queues/index.js';
@@ -11,6 +13,8 @@ export function externalUrlFrom(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 export interface DeliveryDeps {
+  /** For the notification log (libs/alerts). */
+  redis: Redis;
   getConfig: () => Config;
   externalUrl: string;
   log: Logger;
@@ -22,7 +26,7 @@ export interface DeliveryDeps {
  * A failed send throws and BullMQ retries with backoff; a send that can never succeed fails
  * the job at once.
  */
-export function deliveryProcessor({ getConfig, externalUrl, log }: DeliveryDeps): Processor<'deliveries'> {
+export function deliveryProcessor({ redis, getConfig, externalUrl, log }: DeliveryDeps): Processor<'deliveries'> {
   return async (delivery, job) => {
     const { channelId } = delivery;
     const channel = getConfig().channels.find((candidate) => candidate.id === channelId);
@@ -30,12 +34,18 @@ export function deliveryProcessor({ getConfig, externalUrl, log }: DeliveryDeps)
       throw new UnrecoverableError(`channel "${channelId}" is not in the current configuration (removed or renamed after the alert was routed); notification dropped`);
     }
     const jobLog = log.child({ channelId, jobId: job.id });
+    const sent = await alreadyNotified(redis, channelId, delivery.groupKey, delivery.alerts);
+    const alerts = delivery.alerts.filter((alert) => !sent.includes(alert));
+    if (alerts.length === 0) {
+      jobLog.info({ fingerprint: delivery.alerts.map((alert) => alert.fingerprint).join(',') }, 'already notified (notification log); not sent again');
+      return;
+    }
     try {
       await sendNotification(channel, {
         receiver: channelId,
         groupKey: delivery.groupKey,
         groupLabels: delivery.groupLabels,
-        alerts: delivery.alerts,
+        alerts,
         externalURL: externalUrl,
       }, { log: jobLog });
     } catch (err) {
@@ -43,6 +53,8 @@ export function deliveryProcessor({ getConfig, externalUrl, log }: DeliveryDeps)
       if (err instanceof ChannelError && err.code === 'CHANNEL_PERMANENT') throw new UnrecoverableError(err.message);
       throw err;
     }
-    jobLog.info({ fingerprint: delivery.alerts.map((alert) => alert.fingerprint).join(','), attempts: job.attemptsMade + 1 }, 'notification delivered');
+    // A crash between the send and this line sends once more on retry: at least once, never lost.
+    await recordNotified(redis, channelId, delivery.groupKey, alerts);
+    jobLog.info({ fingerprint: alerts.map((alert) => alert.fingerprint).join(','), attempts: job.attemptsMade + 1 }, 'notification delivered');
   };
 }

@@ -35,7 +35,7 @@ export function startNotifier(options: NotifierOptions): RunningNotifier {
   const deliveries = createQueue('deliveries', connection);
   const workers = [
     watch('alerts', createWorker('alerts', connection, dispatchProcessor({ deliveries, getConfig, log }), settings), log),
-    watch('deliveries', createWorker('deliveries', connection, deliveryProcessor({ getConfig, externalUrl: options.externalUrl ?? externalUrlFrom(), log }), settings), log),
+    watch('deliveries', createWorker('deliveries', connection, deliveryProcessor({ redis: connection, getConfig, externalUrl: options.externalUrl ?? externalUrlFrom(), log }), settings), log),
   ];
 
   return {

@@ -157,6 +157,36 @@ describe('the notifier', () => {
     expect(hook.requests).toHaveLength(1);
   });
 
+  it('notifies once when a transition is dispatched again after BullMQ forgot the delivery, by the notification log', async () => {
+    const hook = await receiver();
+    const stack = await startStack([webhookChannel('ops-hook', hook.url)]);
+    const event = shopApiDown();
+    const deliveryId = deliveryJobIdOf('ops-hook', event);
+
+    await stack.raise(event, 'first');
+    await settled(stack.deliveries, deliveryId, 'completed');
+    await (await stack.deliveries.getJob(deliveryId))!.remove(); // as retention would, a day later
+    await stack.raise(event, 'second');
+    await settled(stack.deliveries, deliveryId, 'completed');
+    await sleep(QUIET_MS);
+
+    expect(hook.requests).toHaveLength(1);
+    expect(stack.logs.some((line) => line.msg.startsWith('already notified'))).toBe(true);
+  });
+
+  it('notifies again for a new outage of the same alert', async () => {
+    const hook = await receiver();
+    const stack = await startStack([webhookChannel('ops-hook', hook.url)]);
+
+    await stack.raise(shopApiDown());
+    await eventually('the first outage notified', () => hook.requests.length >= 1 || undefined);
+    await stack.raise({ ...shopApiDown(), startsAt: '2025-03-02T08:00:00.000Z' });
+    await eventually('the second outage notified', () => hook.requests.length >= 2 || undefined);
+    await sleep(QUIET_MS);
+
+    expect(hook.requests).toHaveLength(2);
+  });
+
   it('delivers once to a receiver that fails twice with 500 and then accepts', async () => {
     const hook = await receiver((index) => ({ status: index < 2 ? 500 : 200 }));
     const stack = await startStack([webhookChannel('ops-hook', hook.url)]);
