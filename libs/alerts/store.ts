@@ -9,12 +9,8 @@ import { REDIS_KEYS } from '../redis-keys.js';
  * the notifier and the API.
  */
 
-/** A firing alert as the store keeps it. Times are ISO 8601, as in AlertEvent. */
-export interface ActiveAlert {
-  fingerprint: string;
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-  startsAt: string;
+/** A firing alert as the store keeps it: its event's identity and texts, and where it came from. */
+export interface ActiveAlert extends Pick<AlertEvent, 'fingerprint' | 'labels' | 'annotations' | 'startsAt'> {
   /** The rule that raised it (today: "down"). */
   rule: string;
   /** "<check>@<region>". */

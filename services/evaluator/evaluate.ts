@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { stageAlert, stageTransition } from '../../libs/alerts/index.js';
+import { stageAlert, stageTransition, type StateTransition } from '../../libs/alerts/index.js';
 import type { CheckConfig } from '../../libs/config/index.js';
 import { checkInRegion } from '../../libs/check-registry.js';
 import { jobIdOf, type AlertEvent, type ProbeResult, type ResultBatch } from '../../libs/queues/index.js';
@@ -52,8 +52,8 @@ export function applyResults(results: ProbeResult[], checks: Map<string, CheckCo
   const changes = new Map<string, Change>();
   const points: string[] = [];
   for (const result of [...results].sort((a, b) => a.scheduledAt - b.scheduledAt)) {
-    const check = checks.get(result.checkId);
-    if (!check || !check.regions.includes(result.region)) {
+    const check = configuredCheckOf(result, checks);
+    if (!check) {
       points.push(probePoint(result, 'unknown'));
       continue;
     }
@@ -110,6 +110,12 @@ export async function queueAlerts(alerts: Queue<AlertEvent>, events: AlertEvent[
   await alerts.addBulk(events.map((event) => ({ name: event.status, data: event, opts: { jobId: jobIdOf(event.fingerprint, event.status, Date.parse(event.startsAt)) } })));
 }
 
+/** The check a result belongs to, if the configuration probes it from the result's region. */
+function configuredCheckOf(result: ProbeResult, checks: Map<string, CheckConfig>): CheckConfig | undefined {
+  const check = checks.get(result.checkId);
+  return check?.regions.includes(result.region) ? check : undefined;
+}
+
 const isFailing = (status: CheckStatus) => status === 'pending' || status === 'down';
 
 /**
@@ -120,11 +126,11 @@ const isFailing = (status: CheckStatus) => status === 'pending' || status === 'd
  * guarded by WATCH so concurrent evaluators cannot interleave on a check.
  */
 export async function evaluateBatch(deps: EvaluationDeps, checks: Map<string, CheckConfig>, batch: ResultBatch): Promise<void> {
+  const unknown = batch.results.filter((result) => !configuredCheckOf(result, checks));
   const evaluated = batch.results.filter((result) => {
-    const check = checks.get(result.checkId);
-    return check !== undefined && !check.paused && check.regions.includes(result.region);
+    const check = configuredCheckOf(result, checks);
+    return check !== undefined && !check.paused;
   });
-  const unknown = batch.results.filter((result) => !checks.get(result.checkId)?.regions.includes(result.region));
   if (unknown.length > 0) deps.unknown?.report(unknown.map((result) => checkInRegion(result.checkId, result.region)));
   const ids = [...new Set(evaluated.map((result) => checkInRegion(result.checkId, result.region)))];
   const extraPoints = batch.dropped ? [droppedPoint(batch.region, batch.dropped)] : [];
@@ -146,10 +152,11 @@ async function tryCommit(deps: EvaluationDeps, checks: Map<string, CheckConfig>,
     });
     const { changes, points } = applyResults(results, checks, stored);
     points.push(...extraPoints);
-    const transitions = changes.filter((change) => change.after.status !== change.before.status);
-    for (const { check, region, before, after, reason } of transitions) {
-      points.push(stateChangePoint(check.id, region, { atMs: after.lastTick, from: before.status, to: after.status, ...(reason === undefined ? {} : { reason }) }));
-    }
+    const transitions = changes.filter((change) => change.after.status !== change.before.status).map((change) => ({
+      change,
+      transition: { atMs: change.after.lastTick, from: change.before.status, to: change.after.status, ...(change.reason === undefined ? {} : { reason: change.reason }) } satisfies StateTransition,
+    }));
+    for (const { change, transition } of transitions) points.push(stateChangePoint(change.check.id, change.region, transition));
 
     const events = changes.flatMap((change) => change.events);
     await queueAlerts(deps.alerts, events);
@@ -157,9 +164,7 @@ async function tryCommit(deps: EvaluationDeps, checks: Map<string, CheckConfig>,
     const transaction = stateRedis.multi();
     for (const change of changes) transaction.set(REDIS_KEYS.checkState(change.subject), JSON.stringify(change.after));
     for (const change of changes) for (const event of change.events) stageAlert(transaction, event, change.subject, DOWN_RULE);
-    for (const { subject, before, after, reason } of transitions) {
-      stageTransition(transaction, subject, { atMs: after.lastTick, from: before.status, to: after.status, ...(reason === undefined ? {} : { reason }) });
-    }
+    for (const { change, transition } of transitions) stageTransition(transaction, change.subject, transition);
     const created = changes.filter((change) => !stored.has(change.subject)).map((change) => change.subject);
     if (created.length > 0) transaction.sadd(REDIS_KEYS.subjects, ...created);
     const startFailing = changes.filter((c) => isFailing(c.after.status) && !isFailing(c.before.status)).map((c) => c.subject);
