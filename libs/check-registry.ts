@@ -14,6 +14,12 @@ export function checkInRegion(checkId: string, region: string): string {
   return `${checkId}@${region}`;
 }
 
+/** The inverse of checkInRegion ("@" cannot be part of a check id). */
+export function parseSubject(subject: string): { checkId: string; region: string } {
+  const at = subject.indexOf('@');
+  return at < 0 ? { checkId: subject, region: '' } : { checkId: subject.slice(0, at), region: subject.slice(at + 1) };
+}
+
 export function specHashOf(check: CheckConfig): string {
   return createHash('sha256').update(JSON.stringify(check)).digest('hex').slice(0, 16);
 }

@@ -17,10 +17,15 @@ export const REDIS_KEYS = {
   failing: 'vigil:failing',
   /** Pub/sub channel: the failing set changed (the scheduler re-plans cadences). */
   failingChanged: 'vigil:failing:changed',
-  /** String (JSON CheckState): the evaluator's state machine per check and region ("<check>@<region>"). */
+  /** String (JSON StoredState): the evaluator's state per check and region ("<check>@<region>"), or per check's quorum ("<check>@*"). */
   checkState: (checkInRegion: string) => `vigil:check-state:${checkInRegion}`,
   /** Set of every "<check>@<region>" that has a stored state, so removed checks can be found and resolved. */
   subjects: 'vigil:subjects',
+  /**
+   * Set of check ids in a maintenance window now. Written by the notifier's maintenance windows
+   * (issue 9); the evaluator shows those checks as `maintenance`.
+   */
+  maintenance: 'vigil:maintenance',
   /** Hash fingerprint → JSON ActiveAlert: every alert firing now (libs/alerts). */
   activeAlerts: 'vigil:alerts:active',
   /** List of JSON StateTransition, newest first, capped: a subject's recent state changes (libs/alerts). */

@@ -18,3 +18,17 @@ export function fingerprintOf(labels: Record<string, string>): string {
 function quoted(text: string, special: RegExp): string {
   return special.test(text) ? JSON.stringify(text) : text;
 }
+
+/**
+ * What tells one notification-worthy transition of an alert from another: its status, the
+ * start of the outage, and its severity (an alert whose severity changed is news, though its
+ * fingerprint and start stay). The evaluator's alert job ids, the notifier's delivery job ids
+ * and the notification log all use it, so they agree on what "the same transition" is.
+ * startsAt goes in as epoch ms: BullMQ rejects most custom ids containing ":".
+ */
+export function transitionIdOf(alert: { fingerprint: string; status: string; startsAt: string; labels: Record<string, string> }): Array<string | number> {
+  const startsAtMs = Date.parse(alert.startsAt);
+  const startsAt = Number.isFinite(startsAtMs) ? startsAtMs : alert.startsAt.replaceAll(':', '.');
+  const severity = alert.labels.severity;
+  return [alert.fingerprint, alert.status, startsAt, ...(severity === undefined ? [] : [severity.replaceAll(':', '.')])];
+}

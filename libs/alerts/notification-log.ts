@@ -15,6 +15,8 @@ export interface NotificationRecord {
   status: AlertEvent['status'];
   /** The alert's startsAt: a new outage of the same alert is a new notification. */
   startsAt: string;
+  /** The severity label it was sent with: a new severity is a new notification. */
+  severity?: string;
   /** ISO 8601. */
   sentAt: string;
 }
@@ -31,7 +33,7 @@ export async function alreadyNotified(redis: Redis, channelId: string, groupKey:
     const text = texts[index];
     if (!text) return false;
     const sent = JSON.parse(text) as NotificationRecord;
-    return sent.status === alert.status && sent.startsAt === alert.startsAt;
+    return sent.status === alert.status && sent.startsAt === alert.startsAt && sent.severity === alert.labels.severity;
   });
 }
 
@@ -39,7 +41,8 @@ export async function alreadyNotified(redis: Redis, channelId: string, groupKey:
 export async function recordNotified(redis: Redis, channelId: string, groupKey: string, alerts: AlertEvent[], sentAt = new Date()): Promise<void> {
   if (alerts.length === 0) return;
   const entries = alerts.map((alert) => {
-    const record: NotificationRecord = { status: alert.status, startsAt: alert.startsAt, sentAt: sentAt.toISOString() };
+    const severity = alert.labels.severity;
+    const record: NotificationRecord = { status: alert.status, startsAt: alert.startsAt, ...(severity === undefined ? {} : { severity }), sentAt: sentAt.toISOString() };
     return [fieldOf(channelId, groupKey, alert.fingerprint), JSON.stringify(record)] as const;
   });
   await redis.hset(REDIS_KEYS.notificationLog, Object.fromEntries(entries));

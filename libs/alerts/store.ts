@@ -11,7 +11,7 @@ import { REDIS_KEYS } from '../redis-keys.js';
 
 /** A firing alert as the store keeps it: its event's identity and texts, and where it came from. */
 export interface ActiveAlert extends Pick<AlertEvent, 'fingerprint' | 'labels' | 'annotations' | 'startsAt'> {
-  /** The rule that raised it (today: "down"). */
+  /** The rule that raised it: down, nodata, latency, certificate, anomaly or trend. */
   rule: string;
   /** "<check>@<region>". */
   subject: string;
@@ -31,13 +31,16 @@ export interface StateTransition {
 /** Transitions kept per subject: recent history for people; the long record is in InfluxDB. */
 export const HISTORY_LENGTH = 200;
 
-/** Records a firing alert as active, or removes a resolved one. */
-export function stageAlert(transaction: ChainableCommander, event: AlertEvent, subject: string, rule: string): void {
+/** Records a firing alert as active (or refreshes its value), or removes a resolved one. */
+export function stageAlert(transaction: ChainableCommander, event: AlertEvent, subject: string, rule: string, value?: string): void {
   if (event.status === 'resolved') {
     transaction.hdel(REDIS_KEYS.activeAlerts, event.fingerprint);
     return;
   }
-  const active: ActiveAlert = { fingerprint: event.fingerprint, labels: event.labels, annotations: event.annotations, startsAt: event.startsAt, rule, subject };
+  const active: ActiveAlert = {
+    fingerprint: event.fingerprint, labels: event.labels, annotations: event.annotations, startsAt: event.startsAt, rule, subject,
+    ...(value === undefined ? {} : { value }),
+  };
   transaction.hset(REDIS_KEYS.activeAlerts, event.fingerprint, JSON.stringify(active));
 }
 

@@ -4,6 +4,7 @@
  * walks the parsed section), and the check types say so (WithCheckDefaults).
  */
 import { z } from 'zod';
+import { ruleFields } from './check-rules.js';
 import { duration, id, inMs, labels, positiveInt } from './fields.js';
 
 /** Per-type defaults of check fields (README, configuration reference). */
@@ -38,6 +39,7 @@ export const checkDefaults = inMs(z.strictObject({
   failureThreshold: defaultable.failureThreshold.default(3),
   successThreshold: defaultable.successThreshold.default(1),
   regions: defaultable.regions.default(() => ['default']),
+  ...ruleFields,
 }), DURATION_KEYS).prefault({});
 
 export type CheckDefaults = z.output<typeof checkDefaults>;
@@ -56,6 +58,7 @@ const commonFields = {
   /** Copied onto alerts. */
   labels: labels.default(() => ({})),
   regions: defaultable.regions.optional(),
+  ...ruleFields,
 };
 
 /** One check type's schema: the common fields and `shape` (its `type` literal and own keys), durations in ms. */

@@ -30,7 +30,7 @@ export function describeIssue(schema: z.ZodType, issue: Issue, data: unknown): C
     case 'too_small':
       if (issue.origin === 'array') return [{ path, message: `expected at least ${issue.minimum} ${issue.minimum === 1 ? 'entry' : 'entries'}` }];
       if (issue.origin === 'string') return [{ path, message: 'expected a non-empty string' }];
-      return [{ path, message: `expected ${issue.origin === 'int' ? 'a whole number' : 'a number'} of at least ${issue.minimum}, got ${show(issue.input)}` }];
+      return [{ path, message: `expected ${issue.origin === 'int' ? 'a whole number' : 'a number'} ${issue.inclusive === false ? 'above' : 'of at least'} ${issue.minimum}, got ${show(issue.input)}` }];
     case 'too_big':
       return [{ path, message: `expected a number of at most ${issue.maximum}, got ${show(issue.input)}` }];
     default:

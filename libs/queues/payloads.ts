@@ -65,7 +65,7 @@ export interface ProbeOutcome {
   lossPercent?: number;
 }
 
-/** What one probe measured, as it travels in a ResultBatch. */
+/** What one probe measured, as it travels in a ProbeResultBatch. */
 export interface ProbeResult extends ProbeOutcome {
   checkId: string;
   checkType: CheckConfig['type'];
@@ -140,6 +140,7 @@ export const payloadSchemas = {
     checks: z.array(z.object({ id: z.string(), specHash: z.string(), phaseMs: z.number().int().min(0) })),
   }),
   results: z.object({
+    source: z.literal('probe').optional(),
     region: z.string(),
     results: z.array(probeResultSchema),
     dropped: z.object({ count: z.number().int().positive(), fromMs: z.number(), toMs: z.number() }).optional(),
@@ -154,18 +155,27 @@ export const payloadSchemas = {
 } as const satisfies { [K in QueueKind]: z.ZodType<QueuePayloads[K]> };
 
 /**
- * results: the results of one probe slot, evaluated together; or a worker's periodic count
- * of probes it dropped (results empty), which the evaluator stores as a probes_dropped point.
+ * From probe workers: the results of one probe slot, evaluated together; or a worker's periodic
+ * count of probes it dropped (results empty), which the evaluator stores as a probes_dropped point.
  */
-export interface ResultBatch {
+export interface ProbeResultBatch {
+  /** Optional only so batches queued before sources existed still read as probe results. */
+  source?: 'probe';
   region: string;
   results: ProbeResult[];
   dropped?: { count: number; fromMs: number; toMs: number };
 }
 
+/**
+ * results: everything the evaluator consumes, one member per source of observations, told apart
+ * by `source`. Probe results today; file events (watcher) and heartbeats (api) each add a member
+ * here and an adapter in services/evaluator/observations.ts, and go through the same evaluator.
+ */
+export type ObservationBatch = ProbeResultBatch;
+
 export interface QueuePayloads {
   probes: ProbeSlotJob;
-  results: ResultBatch;
+  results: ObservationBatch;
   alerts: AlertEvent;
   deliveries: DeliveryJob;
 }

@@ -6,7 +6,11 @@ import { createQueue, createWorker } from '../../libs/queues/index.js';
 import type { RunningService } from '../../libs/service.js';
 import { evaluateBatch } from './evaluate.js';
 import { reconcileStates } from './reconcile.js';
+import { sweepNoData } from './no-data.js';
 import { UnknownSubjects } from './unknown-subjects.js';
+
+/** NoData is found at most this late, on top of the check's own `noData.after`. */
+const DEFAULT_NO_DATA_SWEEP_MS = 15_000;
 
 export interface EvaluatorOptions {
   /** Shared connection for the queues and the metrics flusher. */
@@ -23,6 +27,8 @@ export interface EvaluatorOptions {
    * every change, so a state re-created by a replica still on the old configuration is found.
    */
   reconcileEveryMs?: number;
+  /** How often subjects are swept for NoData. */
+  noDataSweepEveryMs?: number;
 }
 
 export interface RunningEvaluator extends RunningService {
@@ -69,6 +75,14 @@ export function startEvaluator(options: EvaluatorOptions): RunningEvaluator {
   const timer = setInterval(() => void reconcile('periodic'), options.reconcileEveryMs ?? 5 * 60_000);
   timer.unref();
 
+  const watchingSinceMs = Date.now();
+  const sweep = (): Promise<void> => serially(async () => {
+    const raised = await sweepNoData(deps, checks, Date.now(), watchingSinceMs);
+    if (raised > 0) log.warn({ raised }, 'subjects without results: NoData raised');
+  }).catch((err: unknown) => log.error({ err }, 'could not sweep for NoData; will try again'));
+  const sweeper = setInterval(() => void sweep(), options.noDataSweepEveryMs ?? DEFAULT_NO_DATA_SWEEP_MS);
+  sweeper.unref();
+
   return {
     apply(config) {
       checks = indexChecks(config);
@@ -76,6 +90,7 @@ export function startEvaluator(options: EvaluatorOptions): RunningEvaluator {
     },
     async close() {
       clearInterval(timer);
+      clearInterval(sweeper);
       await worker.close();
       await exclusive;
       await flusher?.stop();

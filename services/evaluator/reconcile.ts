@@ -1,51 +1,76 @@
 import type { Redis } from 'ioredis';
 import { stageAlert, stageTransition } from '../../libs/alerts/index.js';
+import { parseSubject } from '../../libs/check-registry.js';
 import type { CheckConfig } from '../../libs/config/index.js';
 import type { AlertEvent } from '../../libs/queues/index.js';
 import { REDIS_KEYS } from '../../libs/redis-keys.js';
-import { alertIdentityOf, retiredEventFor } from './alert-events.js';
-import { DOWN_RULE, queueAlerts, type EvaluationDeps, type StoredState } from './evaluate.js';
+import { ALL_REGIONS, retiredEventFor, type FiringAlert, type RetireReason } from './alert-events.js';
+import { ruleOfAlert, staleAlerts, usesQuorum } from './apply.js';
+import { queueAlerts, type EvaluationDeps } from './evaluate.js';
+import { MEASURED_RULES } from './rule-alerts.js';
+import { firingAlertsOf, shownStatus, type StoredState } from './stored-state.js';
 import { INITIAL_STATE } from './state-machine.js';
 
 /**
  * After a configuration change (and at start): states of checks that are gone, or probed
  * from a region no longer listed, are deleted, and their firing alerts resolved; a check whose
- * labels changed while its alert fired resolves that alert and starts over. Without this an
- * alert of a removed or renamed check would fire for ever. A paused check resolves its alert
- * and shows `paused`; resumed, it starts over from unknown.
+ * labels changed while an alert fired resolves it and starts over; an alert of a rule taken out
+ * of the check resolves. Without this an alert of a removed or renamed check would fire for
+ * ever. A paused check resolves its alerts and shows `paused`; resumed, it starts over.
  */
 
 export type Verdict =
   | { kind: 'keep' }
-  | { kind: 'delete'; event?: AlertEvent }
-  | { kind: 'reset'; state: StoredState; reason: string; event?: AlertEvent };
+  | { kind: 'delete'; events: AlertEvent[] }
+  /** Starts over (a transition is recorded). */
+  | { kind: 'reset'; state: StoredState; reason: string; events: AlertEvent[] }
+  /** Keeps its status; only alerts of rules no longer configured go. */
+  | { kind: 'update'; state: StoredState; events: AlertEvent[] };
 
-/** "<check>@<region>": check ids cannot contain "@". */
-export function parseSubject(subject: string): { checkId: string; region: string } {
-  const at = subject.indexOf('@');
-  return at < 0 ? { checkId: subject, region: '' } : { checkId: subject.slice(0, at), region: subject.slice(at + 1) };
+export { parseSubject };
+
+function retired(alerts: FiringAlert[], reason: RetireReason, nowMs: number): AlertEvent[] {
+  return alerts.map((alert) => retiredEventFor(alert, reason, nowMs));
 }
 
 /** What the current configuration means for one stored state. Pure. */
 export function reconcileSubject(subject: string, state: StoredState, checks: Map<string, CheckConfig>, nowMs: number): Verdict {
   const { checkId, region } = parseSubject(subject);
   const check = checks.get(checkId);
-  if (!check || !check.regions.includes(region)) {
-    return state.firing ? { kind: 'delete', event: retiredEventFor(state.firing, 'removed', nowMs) } : { kind: 'delete' };
-  }
+  const exists = check !== undefined && (region === ALL_REGIONS ? usesQuorum(check) : check.regions.includes(region));
+  if (!exists) return { kind: 'delete', events: retired(firingAlertsOf(state), 'removed', nowMs) };
   const restarted: StoredState = { ...INITIAL_STATE, lastTick: state.lastTick };
   if (check.paused) {
     if (state.status === 'paused') return { kind: 'keep' };
-    const paused: StoredState = { ...restarted, status: 'paused' };
-    const reason = 'check paused';
-    return state.firing ? { kind: 'reset', state: paused, reason, event: retiredEventFor(state.firing, 'paused', nowMs) } : { kind: 'reset', state: paused, reason };
+    return { kind: 'reset', state: { ...restarted, status: 'paused' }, reason: 'check paused', events: retired(firingAlertsOf(state), 'paused', nowMs) };
   }
   // Unpaused: it starts over, as a new check would.
-  if (state.status === 'paused') return { kind: 'reset', state: restarted, reason: 'check resumed' };
-  if (state.firing && state.firing.fingerprint !== alertIdentityOf(check, region, 0).fingerprint) {
-    return { kind: 'reset', state: restarted, reason: 'labels, regions or id changed', event: retiredEventFor(state.firing, 'relabelled', nowMs) };
+  if (state.status === 'paused') return { kind: 'reset', state: restarted, reason: 'check resumed', events: [] };
+  const stale = staleAlerts(state, check, region);
+  if (stale.length > 0) return { kind: 'reset', state: restarted, reason: 'labels, regions or id changed', events: retired(firingAlertsOf(state), 'relabelled', nowMs) };
+  return withoutRemovedRules(state, check, region, nowMs);
+}
+
+/** Resolves the alerts of rules the check no longer has (a region's own CheckDown once quorum decides). */
+function withoutRemovedRules(state: StoredState, check: CheckConfig, region: string, nowMs: number): Verdict {
+  const gone: FiringAlert[] = [];
+  const next: StoredState = { ...state, ruleAlerts: { ...state.ruleAlerts } };
+  for (const rule of MEASURED_RULES) {
+    const alert = next.ruleAlerts![rule.name];
+    if (alert === undefined || rule.configOf(check) !== undefined) continue;
+    gone.push(alert);
+    delete next.ruleAlerts![rule.name];
   }
-  return { kind: 'keep' };
+  if (Object.keys(next.ruleAlerts!).length === 0) delete next.ruleAlerts;
+  if (next.noData && check.noData === false) {
+    gone.push(next.noData);
+    delete next.noData;
+  }
+  if (next.firing && region !== ALL_REGIONS && usesQuorum(check)) {
+    gone.push(next.firing);
+    delete next.firing;
+  }
+  return gone.length === 0 ? { kind: 'keep' } : { kind: 'update', state: next, events: retired(gone, 'rule-removed', nowMs) };
 }
 
 const CHUNK = 500;
@@ -95,9 +120,13 @@ async function reconcileChunk(deps: Pick<EvaluationDeps, 'stateRedis' | 'alerts'
       const state = JSON.parse(text) as StoredState;
       const verdict = reconcileSubject(subject, state, checks, nowMs);
       if (verdict.kind === 'keep') return;
-      if (verdict.event) {
-        events.push(verdict.event);
-        stageAlert(transaction, verdict.event, subject, DOWN_RULE);
+      for (const event of verdict.events) {
+        events.push(event);
+        stageAlert(transaction, event, subject, ruleOfAlert(event));
+      }
+      if (verdict.kind === 'update') {
+        transaction.set(REDIS_KEYS.checkState(subject), JSON.stringify(verdict.state));
+        return;
       }
       transaction.srem(REDIS_KEYS.failing, subject);
       if (verdict.kind === 'delete') {
@@ -106,7 +135,7 @@ async function reconcileChunk(deps: Pick<EvaluationDeps, 'stateRedis' | 'alerts'
         counts.deleted += 1;
       } else {
         transaction.set(REDIS_KEYS.checkState(subject), JSON.stringify(verdict.state));
-        stageTransition(transaction, subject, { atMs: nowMs, from: state.status, to: verdict.state.status, reason: verdict.reason });
+        stageTransition(transaction, subject, { atMs: nowMs, from: shownStatus(state), to: shownStatus(verdict.state), reason: verdict.reason });
         counts.reset += 1;
       }
     });

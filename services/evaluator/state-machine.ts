@@ -9,10 +9,19 @@
  *   up ◀── ok (successThreshold in a row) ── down ──fail──▶ down
  *
  * An alert fires on entering down and resolves on leaving it; nothing else notifies.
+ *
+ * With an X-of-Y rule (`xOfY`), X failures among the last Y results also go down, in a row or
+ * not, and down is left only once the last Y hold fewer than X failures and the successes in a
+ * row reach successThreshold: a check failing every other probe stays down.
  */
+import { isDownXOfY, recordOutcome, type XOfYRule } from './rules/x-of-y.js';
 
-/** paused: set by the evaluator for a check with `paused: true`; the machine itself never enters it. */
-export type CheckStatus = 'unknown' | 'up' | 'pending' | 'down' | 'paused';
+
+/**
+ * paused: set by the evaluator for a check with `paused: true`; maintenance: shown while the
+ * notifier holds the check in a maintenance window. The machine itself never enters either.
+ */
+export type CheckStatus = 'unknown' | 'up' | 'pending' | 'down' | 'paused' | 'maintenance';
 
 export interface CheckState {
   status: CheckStatus;
@@ -23,6 +32,8 @@ export interface CheckState {
   /** Scheduled time of the first failure of the current failing streak (the alert's startsAt). */
   failingSince?: number;
   lastMessage?: string;
+  /** X of Y: the last Y outcomes, oldest first ('1' failed); only with an xOfY rule. */
+  outcomes?: string;
 }
 
 export interface Observation {
@@ -34,6 +45,7 @@ export interface Observation {
 export interface Thresholds {
   failureThreshold: number;
   successThreshold: number;
+  xOfY?: XOfYRule;
 }
 
 export type Transition =
@@ -51,14 +63,16 @@ export const INITIAL_STATE: CheckState = { status: 'unknown', consecutiveFailure
 
 export function step(state: CheckState, observation: Observation, thresholds: Thresholds): Step {
   if (observation.scheduledAt <= state.lastTick) return { state, ignored: true };
-  return observation.ok ? onSuccess(state, observation, thresholds) : onFailure(state, observation, thresholds);
+  const outcomes = thresholds.xOfY ? recordOutcome(state.outcomes ?? '', !observation.ok, thresholds.xOfY.of) : undefined;
+  const next = observation.ok ? onSuccess(state, observation, thresholds, outcomes) : onFailure(state, observation, thresholds, outcomes);
+  return outcomes === undefined ? next : { ...next, state: { ...next.state, outcomes } };
 }
 
-function onSuccess(state: CheckState, observation: Observation, { successThreshold }: Thresholds): Step {
+function onSuccess(state: CheckState, observation: Observation, { successThreshold, xOfY }: Thresholds, outcomes: string | undefined): Step {
   const successes = state.consecutiveSuccesses + 1;
   const base = { consecutiveFailures: 0, consecutiveSuccesses: successes, lastTick: observation.scheduledAt };
   if (state.status !== 'down') return { state: { ...base, status: 'up' }, ignored: false };
-  if (successes < successThreshold) {
+  if (successes < successThreshold || (xOfY !== undefined && isDownXOfY(outcomes!, xOfY))) {
     return { state: { ...base, status: 'down', ...keep(state) }, ignored: false };
   }
   const startsAt = state.failingSince ?? observation.scheduledAt;
@@ -69,7 +83,7 @@ function onSuccess(state: CheckState, observation: Observation, { successThresho
   };
 }
 
-function onFailure(state: CheckState, observation: Observation, { failureThreshold }: Thresholds): Step {
+function onFailure(state: CheckState, observation: Observation, { failureThreshold, xOfY }: Thresholds, outcomes: string | undefined): Step {
   const failures = state.consecutiveFailures + 1;
   const failingSince = state.consecutiveFailures === 0 && state.status !== 'down' ? observation.scheduledAt : state.failingSince ?? observation.scheduledAt;
   const next: CheckState = {
@@ -81,7 +95,8 @@ function onFailure(state: CheckState, observation: Observation, { failureThresho
     ...(observation.message === undefined ? {} : { lastMessage: observation.message }),
   };
   if (state.status === 'down') return { state: next, ignored: false };
-  if (failures < failureThreshold) return { state: { ...next, status: 'pending' }, ignored: false };
+  const downByXOfY = xOfY !== undefined && isDownXOfY(outcomes!, xOfY);
+  if (failures < failureThreshold && !downByXOfY) return { state: { ...next, status: 'pending' }, ignored: false };
   return {
     state: { ...next, status: 'down' },
     transition: { kind: 'down', startsAt: failingSince, ...(observation.message === undefined ? {} : { message: observation.message }) },

@@ -1,5 +1,6 @@
 import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
+import { transitionIdOf } from '../../libs/alerts/index.js';
 import type { Config } from '../../libs/config/index.js';
 import { jobIdOf, type AlertEvent, type DeliveryJob, type Processor } from '../../libs/queues/index.js';
 import { routeAlert } from './routing.js';
@@ -7,13 +8,10 @@ import { routeAlert } from './routing.js';
 /**
  * The deliveries-queue id of one alert transition for one channel. BullMQ ignores an add
  * whose id it still holds (completed jobs are kept a day), so a retried or re-sent alert job
- * cannot notify twice. startsAt goes in as epoch ms: the same instant always gives the same
- * id, and BullMQ rejects most ids containing ":".
+ * cannot notify twice.
  */
-export function deliveryJobIdOf(channelId: string, alert: Pick<AlertEvent, 'fingerprint' | 'status' | 'startsAt'>): string {
-  const startsAtMs = Date.parse(alert.startsAt);
-  const startsAt = Number.isFinite(startsAtMs) ? startsAtMs : alert.startsAt.replaceAll(':', '.');
-  return jobIdOf(channelId, alert.fingerprint, alert.status, startsAt);
+export function deliveryJobIdOf(channelId: string, alert: Pick<AlertEvent, 'fingerprint' | 'status' | 'startsAt' | 'labels'>): string {
+  return jobIdOf(channelId, ...transitionIdOf(alert));
 }
 
 export interface DispatchDeps {

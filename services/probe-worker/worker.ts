@@ -88,7 +88,7 @@ export function startProbeWorker(options: ProbeWorkerOptions): RunningService {
   const maxStartDelayMs = options.maxStartDelayMs ?? DEFAULT_MAX_START_DELAY_MS;
   const dropped = new DropTally(log, async (count, fromMs, toMs) => {
     // BullMQ refuses ":" in custom ids, and a worker id is host:pid.
-    await results.add('dropped', { region, results: [], dropped: { count, fromMs, toMs } }, { jobId: jobIdOf('dropped', workerId.replaceAll(':', '.'), toMs) });
+    await results.add('dropped', { source: 'probe', region, results: [], dropped: { count, fromMs, toMs } }, { jobId: jobIdOf('dropped', workerId.replaceAll(':', '.'), toMs) });
   }, options.dropReportEveryMs);
   dropped.start();
 
@@ -127,7 +127,7 @@ export function startProbeWorker(options: ProbeWorkerOptions): RunningService {
     }
     dropped.add(slot.checks.length - due.length);
     if (ran.length > 0) {
-      await results.add('results', { region, results: ran }, { jobId: jobIdOf('results', job.repeatJobKey ?? job.name, slotStart) });
+      await results.add('results', { source: 'probe', region, results: ran }, { jobId: jobIdOf('results', job.repeatJobKey ?? job.name, slotStart) });
     }
   };
 

@@ -12,6 +12,8 @@
  * probe's time is its timeout, which says nothing about normal speed and is another rule's alert.
  */
 
+import type { MeasuredRule } from './measured-rule.js';
+
 /** Scales MAD to estimate the standard deviation of normally distributed data (1 / Φ⁻¹(3/4)). */
 export const MAD_TO_SIGMA = 1.4826;
 
@@ -93,3 +95,41 @@ export function detectAnomaly(history: readonly number[], responseMs: number, ru
 export function rememberSample(history: readonly number[], responseMs: number, rule: Pick<AnomalyRule, 'windowSamples'> = DEFAULT_ANOMALY_RULE): number[] {
   return [...history, responseMs].slice(-rule.windowSamples);
 }
+
+/**
+ * Anomalous results in a row before the alert fires, and normal ones in a row before it resolves.
+ * One sample beyond three standard deviations happens by chance about once in 740 results (more
+ * often with latency's heavy tail); three in a row, by chance, practically never.
+ */
+export const ANOMALY_STREAK = 3;
+
+export interface AnomalyMemory {
+  /** Recent successful response times, oldest first, at most `windowSamples`. */
+  samples: number[];
+  /** Anomalous results in a row (while quiet) or normal ones in a row (while firing). */
+  streak: number;
+  firing: boolean;
+}
+
+export const anomalyAlertRule: MeasuredRule<AnomalyRule, AnomalyMemory> = {
+  name: 'anomaly',
+  alertname: 'LatencyAnomaly',
+  configOf: (check) => check.anomaly,
+  observe(memory, reading, rule) {
+    const current = memory ?? { samples: [], streak: 0, firing: false };
+    if (reading.responseMs === undefined) return { memory: current };
+    const verdict = detectAnomaly(current.samples, reading.responseMs, rule);
+    const samples = rememberSample(current.samples, reading.responseMs, rule);
+    if (verdict.score === undefined || verdict.baseline === undefined) return { memory: { ...current, samples } };
+    // While quiet, count anomalies in a row; while firing, count normal results in a row.
+    const towardsChange = current.firing ? !verdict.anomalous : verdict.anomalous;
+    const streak = towardsChange ? current.streak + 1 : 0;
+    const firing = streak >= ANOMALY_STREAK ? !current.firing : current.firing;
+    const normal = `median ${verdict.baseline.median}ms`;
+    const value = `${reading.responseMs}ms, ${Math.round(verdict.score * 10) / 10} deviations from the ${normal}`;
+    return {
+      memory: { samples, streak: firing === current.firing ? streak : 0, firing },
+      verdict: { firing, value, description: `response time ${reading.responseMs}ms is far slower than this check's normal (${normal} over the last ${verdict.samples} results)` },
+    };
+  },
+};

@@ -7,6 +7,8 @@
  * sees one incident from first warning to renewal.
  */
 
+import type { MeasuredRule } from './measured-rule.js';
+
 export type CertificateLevel = 'ok' | 'warning' | 'critical';
 export type CertificateSeverity = Exclude<CertificateLevel, 'ok'>;
 
@@ -67,3 +69,22 @@ function certificateAlertChange(previous: CertificateLevel, level: CertificateLe
   if (level === 'ok') return 'resolve';
   return 'severity';
 }
+
+function formatDays(days: number): string {
+  return days < 0 ? `expired ${Math.abs(Math.round(days * 10) / 10)} days ago` : `expires in ${Math.round(days * 10) / 10} days`;
+}
+
+/** Needs no memory: the level follows from the days left, and the alert's severity is the previous level. */
+export const certificateAlertRule: MeasuredRule<CertificateRule, never> = {
+  name: 'certificate',
+  alertname: 'CertificateExpiry',
+  configOf: (check) => check.certificate,
+  observe(_memory, reading, rule) {
+    if (reading.certDaysLeft === undefined || Number.isNaN(reading.certDaysLeft)) return {};
+    const level = certificateLevel(reading.certDaysLeft, rule);
+    const value = formatDays(reading.certDaysLeft);
+    if (level === 'ok') return { verdict: { firing: false, value, description: `the certificate ${value}` } };
+    const limit = level === 'critical' ? rule.criticalMs : rule.warnMs;
+    return { verdict: { firing: true, severity: level, value, description: `the certificate ${value} (${level} within ${limit / DAY_MS} days)` } };
+  },
+};

@@ -7,6 +7,8 @@
  * interpolation, and is exact on small windows: p95 of 20 samples is the 19th slowest.
  */
 
+import type { MeasuredRule } from './measured-rule.js';
+
 export type Percentile = 50 | 90 | 95 | 99;
 
 export interface LatencySample {
@@ -80,3 +82,29 @@ export function trimSampleWindow(
   const kept = samplesInWindow(samples, overMs, nowMs).sort((a, b) => a.atMs - b.atMs);
   return kept.slice(Math.max(0, kept.length - maxSamples));
 }
+
+/** What the latency rule keeps between results: [atMs, valueMs] pairs, the compact form of LatencySample. */
+export type LatencyMemory = Array<[number, number]>;
+
+function formatMs(ms: number): string {
+  return `${Math.round(ms * 10) / 10}ms`;
+}
+
+export const latencyAlertRule: MeasuredRule<LatencyRule, LatencyMemory> = {
+  name: 'latency',
+  alertname: 'LatencyHigh',
+  configOf: (check) => check.latency,
+  observe(memory, reading, rule) {
+    const stored = (memory ?? []).map(([atMs, valueMs]) => ({ atMs, valueMs }));
+    const samples = reading.responseMs === undefined ? stored : [...stored, { atMs: reading.atMs, valueMs: reading.responseMs }];
+    const kept = trimSampleWindow(samples, rule.overMs, reading.atMs);
+    const next: LatencyMemory = kept.map((sample) => [sample.atMs, sample.valueMs]);
+    const verdict = evaluateLatency(kept, rule, reading.atMs);
+    if (verdict.value === undefined) return { memory: next };
+    const value = `p${rule.percentile} ${formatMs(verdict.value)} over ${verdict.samples} results`;
+    return {
+      memory: next,
+      verdict: { firing: verdict.breached, value, description: `p${rule.percentile} response time ${formatMs(verdict.value)} is above ${formatMs(rule.limitMs)} (${verdict.samples} results in the window)` },
+    };
+  },
+};

@@ -8,6 +8,8 @@
  * because a line through a few close points extrapolated far ahead says nothing.
  */
 
+import type { MeasuredRule, Reading } from './measured-rule.js';
+
 export interface TrendSample {
   atMs: number;
   value: number;
@@ -99,3 +101,54 @@ export function forecastTrend(samples: readonly TrendSample[], rule: TrendRule, 
   const crossesAt = Math.round(reachAt);
   return crossesAt - nowMs <= rule.horizonMs ? { status: 'crosses', crossesAt, ...base } : { status: 'clear', crossesAt, ...base };
 }
+
+/** The most samples the trend rule keeps: enough for a steady fit, small enough to rewrite on every result. */
+export const MAX_TREND_SAMPLES = 200;
+
+export type TrendMetric = 'responseTime' | 'certificateExpiry';
+export type TrendAlertConfig = TrendRule & { metric: TrendMetric };
+
+/** [atMs, value] pairs, oldest first, at least windowMs / MAX_TREND_SAMPLES apart. */
+export type TrendMemory = Array<[number, number]>;
+
+const DAY = 86_400_000;
+
+function metricOf(reading: Reading, metric: TrendMetric): number | undefined {
+  if (metric === 'responseTime') return reading.responseMs;
+  return reading.certDaysLeft === undefined ? undefined : reading.certDaysLeft * DAY;
+}
+
+function describeValue(value: number, metric: TrendMetric): string {
+  return metric === 'responseTime' ? `${Math.round(value)}ms` : `${Math.round((value / DAY) * 10) / 10} days`;
+}
+
+/** Keeps the window's samples, thinned so that a 1 s check over a 6 h window still keeps MAX_TREND_SAMPLES. */
+function thinned(memory: TrendMemory, sample: [number, number] | undefined, rule: TrendAlertConfig, nowMs: number): TrendMemory {
+  const spacingMs = rule.windowMs / MAX_TREND_SAMPLES;
+  const kept = memory.filter(([atMs]) => atMs <= nowMs && nowMs - atMs < rule.windowMs);
+  const last = kept.at(-1);
+  if (sample !== undefined && (last === undefined || sample[0] - last[0] >= spacingMs)) kept.push(sample);
+  return kept.slice(-MAX_TREND_SAMPLES);
+}
+
+export const trendAlertRule: MeasuredRule<TrendAlertConfig, TrendMemory> = {
+  name: 'trend',
+  alertname: 'TrendBreachPredicted',
+  configOf: (check) => check.trend,
+  observe(memory, reading, rule) {
+    const value = metricOf(reading, rule.metric);
+    const samples = thinned(memory ?? [], value === undefined ? undefined : [reading.atMs, value], rule, reading.atMs);
+    const forecast = forecastTrend(samples.map(([atMs, v]) => ({ atMs, value: v })), rule, reading.atMs);
+    const limit = describeValue(rule.limit, rule.metric);
+    const what = rule.metric === 'responseTime' ? 'response time' : 'certificate validity';
+    // Past the limit already: the prediction came true, and the limit's own rule reports the breach.
+    if (forecast.status === 'insufficient-data' || forecast.status === 'past') return { memory: samples };
+    const now = describeValue(valueAt(forecast.fit, reading.atMs), rule.metric);
+    if (forecast.status === 'clear') return { memory: samples, verdict: { firing: false, value: `${now} now`, description: `${what} is not heading for ${limit}` } };
+    const when = new Date(forecast.crossesAt).toISOString();
+    return {
+      memory: samples,
+      verdict: { firing: true, value: `${now} now, ${limit} at ${when}`, description: `at this rate ${what} reaches ${limit} at ${when} (${now} now, fitted over ${forecast.samples} results)` },
+    };
+  },
+};

@@ -3,7 +3,7 @@ import { Redis, type Command } from 'ioredis';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseConfig, type CheckConfig } from '../../../libs/config/index.js';
-import { createQueue, type AlertEvent, type ProbeResult, type ResultBatch } from '../../../libs/queues/index.js';
+import { createQueue, type AlertEvent, type ProbeResult, type ProbeResultBatch } from '../../../libs/queues/index.js';
 import { REDIS_KEYS } from '../../../libs/redis-keys.js';
 import { evaluateBatch, type EvaluationDeps } from '../../../services/evaluator/evaluate.js';
 import { isolatedRedisUrl } from '../../support/infra.js';
@@ -13,7 +13,7 @@ checks:
   - { id: api, type: tcp, host: 127.0.0.1, port: 1, interval: 10s, timeout: 1s, failureThreshold: 2, successThreshold: 1 }
 `).checks.map((check) => [check.id, check]));
 
-const failure = (scheduledAt: number): ResultBatch => ({
+const failure = (scheduledAt: number): ProbeResultBatch => ({
   region: 'default',
   results: [{
     checkId: 'api', checkType: 'tcp', region: 'default', scheduledAt, startedAt: scheduledAt, ok: false,

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig, type CheckConfig } from '../../../libs/config/index.js';
 import type { ProbeResult } from '../../../libs/queues/index.js';
 import { alertIdentityOf } from '../../../services/evaluator/alert-events.js';
-import { applyResults, type StoredState } from '../../../services/evaluator/evaluate.js';
+import { applyResults, type Change } from '../../../services/evaluator/apply.js';
+import type { StoredState } from '../../../services/evaluator/stored-state.js';
 import { parseSubject, reconcileSubject } from '../../../services/evaluator/reconcile.js';
 
 function checksOf(yaml: string): Map<string, CheckConfig> {
@@ -30,17 +31,17 @@ describe('reconciling stored states with the configuration', () => {
     const verdict = reconcileSubject('api@default', down, checksOf('checks: []'), 9_000);
     expect(verdict).toMatchObject({
       kind: 'delete',
-      event: {
+      events: [{
         status: 'resolved', fingerprint: firedAs.fingerprint, labels: firedAs.labels,
         startsAt: new Date(1_000).toISOString(), endsAt: new Date(9_000).toISOString(),
         annotations: { resolved_reason: 'removed' },
-      },
+      }],
     });
-    expect(verdict.kind === 'delete' && verdict.event?.annotations.description).toMatch(/removed from the configuration/);
+    expect(verdict.kind === 'delete' && verdict.events[0]?.annotations.description).toMatch(/removed from the configuration/);
   });
 
   it('deletes the state of a removed check that was not firing, without an alert', () => {
-    expect(reconcileSubject('api@default', pending, checksOf('checks: []'), 9_000)).toEqual({ kind: 'delete' });
+    expect(reconcileSubject('api@default', pending, checksOf('checks: []'), 9_000)).toEqual({ kind: 'delete', events: [] });
   });
 
   it('treats a region the check is no longer probed from as removed', () => {
@@ -48,7 +49,7 @@ describe('reconciling stored states with the configuration', () => {
 checks:
   - { id: api, type: tcp, host: 127.0.0.1, port: 1, failureThreshold: 1, labels: { team: core }, regions: [eu, us] }
 `);
-    expect(reconcileSubject('api@default', down, moved, 9_000)).toMatchObject({ kind: 'delete', event: { fingerprint: firedAs.fingerprint, status: 'resolved' } });
+    expect(reconcileSubject('api@default', down, moved, 9_000)).toMatchObject({ kind: 'delete', events: [{ fingerprint: firedAs.fingerprint, status: 'resolved' }] });
     expect(reconcileSubject('api@eu', pending, moved, 9_000)).toEqual({ kind: 'keep' });
   });
 
@@ -58,7 +59,7 @@ checks:
   - { id: api, type: tcp, host: 127.0.0.1, port: 1, failureThreshold: 1, labels: { team: platform } }
 `);
     const verdict = reconcileSubject('api@default', down, relabelled, 9_000);
-    expect(verdict).toMatchObject({ kind: 'reset', state: { status: 'unknown', lastTick: 5_000 }, event: { fingerprint: firedAs.fingerprint, annotations: { resolved_reason: 'relabelled' } } });
+    expect(verdict).toMatchObject({ kind: 'reset', state: { status: 'unknown', lastTick: 5_000 }, events: [{ fingerprint: firedAs.fingerprint, annotations: { resolved_reason: 'relabelled' } }] });
     expect(verdict.kind === 'reset' && verdict.state.firing).toBeUndefined();
   });
 
@@ -69,7 +70,7 @@ checks:
 
   it('resolves the alert of a check that was paused, and shows it as paused', () => {
     expect(reconcileSubject('api@default', down, paused, 9_000)).toMatchObject({
-      kind: 'reset', state: { status: 'paused', lastTick: 5_000 }, event: { status: 'resolved', fingerprint: firedAs.fingerprint, annotations: { resolved_reason: 'paused' } },
+      kind: 'reset', state: { status: 'paused', lastTick: 5_000 }, events: [{ status: 'resolved', fingerprint: firedAs.fingerprint, annotations: { resolved_reason: 'paused' } }],
     });
   });
 
@@ -89,16 +90,21 @@ const result = (scheduledAt: number, ok: boolean, region = 'default'): ProbeResu
   ...(ok ? {} : { errorClass: 'refused' as const, message: 'refused' }),
 });
 
+/** The events a change queues for notification. */
+function notified(change: Change) {
+  return change.raised.filter((raised) => raised.notify).map((raised) => raised.event);
+}
+
 describe('applying results to alert identities', () => {
   it('remembers the identity an alert fired with', () => {
     const { changes } = applyResults([result(1_000, false)], original, new Map());
     expect(changes[0]!.after.firing).toEqual(firedAs);
-    expect(changes[0]!.events).toMatchObject([{ status: 'firing', fingerprint: firedAs.fingerprint }]);
+    expect(notified(changes[0]!)).toMatchObject([{ status: 'firing', fingerprint: firedAs.fingerprint }]);
   });
 
   it('resolves a recovered alert with the labels it fired with', () => {
     const { changes } = applyResults([result(6_000, true)], original, new Map([['api@default', down]]));
-    expect(changes[0]!.events).toMatchObject([{ status: 'resolved', fingerprint: firedAs.fingerprint, labels: firedAs.labels }]);
+    expect(notified(changes[0]!)).toMatchObject([{ status: 'resolved', fingerprint: firedAs.fingerprint, labels: firedAs.labels }]);
     expect(changes[0]!.after.firing).toBeUndefined();
   });
 
@@ -108,7 +114,7 @@ checks:
   - { id: api, type: tcp, host: 127.0.0.1, port: 1, failureThreshold: 1, labels: { team: platform } }
 `);
     const { changes } = applyResults([result(6_000, false)], relabelled, new Map([['api@default', down]]));
-    const [retired, fresh] = changes[0]!.events;
+    const [retired, fresh] = notified(changes[0]!);
     expect(retired).toMatchObject({ status: 'resolved', fingerprint: firedAs.fingerprint, annotations: { resolved_reason: 'relabelled' } });
     expect(fresh).toMatchObject({ status: 'firing', labels: { team: 'platform' }, startsAt: new Date(6_000).toISOString() });
     expect(fresh!.fingerprint).not.toBe(firedAs.fingerprint);

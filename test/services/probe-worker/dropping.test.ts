@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createQueue, type ResultBatch } from '../../../libs/queues/index.js';
+import { createQueue, type ProbeResultBatch } from '../../../libs/queues/index.js';
 import { REDIS_KEYS } from '../../../libs/redis-keys.js';
 import { startProbeWorker } from '../../../services/probe-worker/worker.js';
 import { eventually, isolatedRedisUrl } from '../../support/infra.js';
@@ -26,7 +26,7 @@ describe('probe worker under overload', () => {
     await probes.close();
   }
 
-  async function batchesOf(region: string): Promise<ResultBatch[]> {
+  async function batchesOf(region: string): Promise<ProbeResultBatch[]> {
     const results = createQueue('results', redis);
     const jobs = await results.getJobs(['waiting']);
     await results.close();

@@ -3,7 +3,7 @@ import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { publishChecks, specHashOf } from '../../../libs/check-registry.js';
 import type { HttpCheckConfig } from '../../../libs/config/index.js';
-import { createQueue, type ProbeSlotJob, type ResultBatch } from '../../../libs/queues/index.js';
+import { createQueue, type ProbeSlotJob, type ProbeResultBatch } from '../../../libs/queues/index.js';
 import type { RunningService } from '../../../libs/service.js';
 import { startProbeWorker } from '../../../services/probe-worker/worker.js';
 import { eventually, isolatedRedisUrl } from '../../support/infra.js';
@@ -63,7 +63,7 @@ describe('probe worker', () => {
     return state;
   }
 
-  async function batches(): Promise<ResultBatch[]> {
+  async function batches(): Promise<ProbeResultBatch[]> {
     const results = createQueue('results', redis);
     const jobs = await results.getJobs(['waiting']);
     await results.close();
