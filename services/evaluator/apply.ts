@@ -8,7 +8,7 @@ import { checkInRegion } from '../../libs/check-registry.js';
 import type { ProbeResult } from '../../libs/queues/index.js';
 import { ALL_REGIONS, CHECK_DOWN, NO_DATA, alertIdentityOf, checkAnnotations, eventOf, retiredEventFor, summaryOf, type FiringAlert } from './alert-events.js';
 import { DOWN_RULE, stepDownAlert, type DownAlertStep } from './down-alert.js';
-import { readingOf } from './observations.js';
+import { readingOf, reasonOf } from './observations.js';
 import { probePoint } from './points.js';
 import { MEASURED_RULES, applyMeasuredRules, type RaisedAlert } from './rule-alerts.js';
 import { evaluateQuorum } from './rules/quorum.js';
@@ -85,7 +85,7 @@ export function applyResults(results: ProbeResult[], checks: Map<string, CheckCo
     points.push(probePoint(result, shownStatus(outcome?.after ?? current)));
     if (!outcome) continue;
     states.set(subject, outcome.after);
-    record(changes, stored, { subject, region: result.region, check, ...outcome, ...(result.message === undefined ? {} : { reason: result.message }) });
+    record(changes, stored, { subject, region: result.region, check, ...outcome, reason: reasonOf(result) });
     if (usesQuorum(check)) quorumChecks.set(check.id, { check, atMs: Math.max(quorumChecks.get(check.id)?.atMs ?? 0, result.scheduledAt) });
   }
   for (const { check, atMs } of quorumChecks.values()) {
@@ -93,7 +93,7 @@ export function applyResults(results: ProbeResult[], checks: Map<string, CheckCo
     const outcome = applyQuorum(states.get(subject) ?? INITIAL_STATE, check, states, atMs, context);
     if (!outcome) continue;
     states.set(subject, outcome.after);
-    record(changes, stored, { subject, region: ALL_REGIONS, check, ...outcome });
+    record(changes, stored, { subject, region: ALL_REGIONS, check, ...outcome, reason: quorumReason(check, states) });
   }
   return { changes: [...changes.values()], points };
 }
@@ -215,6 +215,11 @@ function applyQuorum(current: StoredState, check: CheckConfig, states: Map<strin
   }, down), check, context);
   const same = JSON.stringify(after) === JSON.stringify(current) && down.raised.every((raised) => !raised.notify);
   return same ? undefined : { after, raised: down.raised, ...(transition ? { transition } : {}) };
+}
+
+function quorumReason(check: CheckConfig, states: Map<string, StoredState>): string {
+  const down = check.regions.filter((region) => states.get(checkInRegion(check.id, region))?.status === 'down');
+  return `down in ${down.length} of ${check.regions.length} regions${down.length > 0 ? ` (${down.join(', ')})` : ''}; quorum ${check.quorum}`;
 }
 
 /** The store's name for the rule behind one of a subject's alerts, from its alertname. */

@@ -14,3 +14,9 @@ export function readingOf(result: ProbeResult): Reading {
     ...(result.certDaysLeft === undefined ? {} : { certDaysLeft: result.certDaysLeft }),
   };
 }
+
+/** Why a result changed its subject's state, as the history records it. */
+export function reasonOf(result: ProbeResult): string {
+  if (result.ok) return `probe succeeded in ${result.timings.totalMs}ms`;
+  return result.message ?? `probe failed (${result.errorClass ?? 'no reason given'})`;
+}

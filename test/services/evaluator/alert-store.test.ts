@@ -41,10 +41,10 @@ describe('the alert store the evaluator keeps', () => {
     await feed('store-3', 4_000, false);
     await feed('store-3', 5_000, true);
     expect(await historyOfCheck(harness.redis, 'store-3')).toEqual([
-      { subject: 'store-3@default', atMs: 5_000, from: 'down', to: 'up' },
+      { subject: 'store-3@default', atMs: 5_000, from: 'down', to: 'up', reason: 'probe succeeded in 1ms' },
       { subject: 'store-3@default', atMs: 3_000, from: 'pending', to: 'down', reason: 'connect ECONNREFUSED' },
       { subject: 'store-3@default', atMs: 2_000, from: 'up', to: 'pending', reason: 'connect ECONNREFUSED' },
-      { subject: 'store-3@default', atMs: 1_000, from: 'unknown', to: 'up' },
+      { subject: 'store-3@default', atMs: 1_000, from: 'unknown', to: 'up', reason: 'probe succeeded in 1ms' },
     ]);
   });
 
