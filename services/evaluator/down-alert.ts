@@ -22,8 +22,8 @@ export interface DownAlertInput {
   /** When the current failure began: the alert's startsAt when it fires. */
   failingSince: number;
   atMs: number;
-  /** The alert's labels and fingerprint under the configuration now. */
-  identity: Omit<FiringAlert, 'startsAt'>;
+  /** The alert's labels and fingerprint under the configuration now (a function: hashing them is only needed to fire). */
+  identity: () => Omit<FiringAlert, 'startsAt'>;
   /** The annotations of an event, given whether it fires. */
   annotations(firing: boolean): Record<string, string>;
   /** What the firing alert's value shows in the store (the failure, or the failing regions). */
@@ -63,7 +63,7 @@ function aligned(input: DownAlertInput, summary: FlappingSummary | undefined): {
     ...(input.value === undefined ? {} : { value: input.value }),
     notify,
   });
-  const fresh = (): FiringAlert => ({ ...input.identity, startsAt: input.failingSince });
+  const fresh = (): FiringAlert => ({ ...input.identity(), startsAt: input.failingSince });
   if (isDown && !firing) {
     const identity = fresh();
     return { firing: identity, raised: [raise(identity, 'firing')] };
@@ -80,7 +80,7 @@ function aligned(input: DownAlertInput, summary: FlappingSummary | undefined): {
     const identity = fresh();
     return { firing: identity, raised: [raise(identity, 'firing')] };
   }
-  return { raised: [raise({ ...input.identity, startsAt: summary.since }, 'resolved')] };
+  return { raised: [raise({ ...input.identity(), startsAt: summary.since }, 'resolved')] };
 }
 
 function describeFlapping(summary: FlappingSummary, isDown: boolean): string {

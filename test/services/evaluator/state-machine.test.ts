@@ -70,3 +70,33 @@ describe('check state machine', () => {
     expect(kinds).toEqual(['down', 'recovered']);
   });
 });
+
+describe('check state machine with X of Y', () => {
+  // failureThreshold out of reach, so only X of Y can take the check down.
+  const xOfY = { failureThreshold: 100, successThreshold: 1, xOfY: { failures: 3, of: 5 } };
+  const statusAfter = (sequence: string) => run(sequence, INITIAL_STATE, xOfY).at(-1)!.state.status;
+
+  it.each([
+    ['-+-+-', 'down'],
+    ['-+-+', 'up'],
+    ['-++--', 'down'],
+    ['-+++--', 'pending'],
+    ['--+++-', 'pending'],
+  ])('after %s the check is %s (down at exactly 3 failures among the last 5)', (sequence, status) => {
+    expect(statusAfter(sequence)).toBe(status);
+  });
+
+  it('stays down while 2 of the last 4 still fail, though every other probe passes', () => {
+    const twoOfFour = { ...xOfY, xOfY: { failures: 2, of: 4 } };
+    expect(run('-+-+-+-+', INITIAL_STATE, twoOfFour).slice(2).map((s) => s.state.status)).toEqual(['down', 'down', 'down', 'down', 'down', 'down']);
+  });
+
+  it('comes back up once fewer than 3 of the last 5 failed', () => {
+    const steps = run('-+-+-++', INITIAL_STATE, xOfY);
+    expect(steps.map((s) => s.transition?.kind).filter(Boolean)).toEqual(['down', 'recovered']);
+  });
+
+  it('keeps only the last 5 outcomes in the state', () => {
+    expect(run('-+-+-+-+-', INITIAL_STATE, xOfY).at(-1)!.state.outcomes).toBe('10101');
+  });
+});
