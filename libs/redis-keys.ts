@@ -26,6 +26,11 @@ export const REDIS_KEYS = {
    * (issue 9); the evaluator shows those checks as `maintenance`.
    */
   maintenance: 'vigil:maintenance',
+  /**
+   * List of JSON AlertEvent: events committed with the states that raised them, not yet on the
+   * alerts queue (services/evaluator/alert-outbox.ts).
+   */
+  alertOutbox: 'vigil:alerts:outbox',
   /** Hash fingerprint → JSON ActiveAlert: every alert firing now (libs/alerts). */
   activeAlerts: 'vigil:alerts:active',
   /** List of JSON StateTransition, newest first, capped: a subject's recent state changes (libs/alerts). */

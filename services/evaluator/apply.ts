@@ -5,6 +5,7 @@
  */
 import type { CheckConfig } from '../../libs/config/index.js';
 import { checkInRegion } from '../../libs/check-registry.js';
+import type { StateTransition } from '../../libs/alerts/index.js';
 import type { ProbeResult } from '../../libs/queues/index.js';
 import { ALL_REGIONS, CHECK_DOWN, NO_DATA, alertIdentityOf, checkAnnotations, eventOf, retiredEventFor, summaryOf, type FiringAlert } from './alert-events.js';
 import { DOWN_RULE, stepDownAlert, type DownAlertStep } from './down-alert.js';
@@ -27,9 +28,8 @@ export interface Change {
   /** Alert events this batch raises for the subject, in order, with what the store records. */
   raised: RaisedAlert[];
   transition?: Transition;
-  reason?: string;
-  /** When the change happened, if not at the state's last tick (NoData: when it was found). */
-  atMs?: number;
+  /** Every change of the status people see (shownStatus), in order, for the history and its points. */
+  transitions: StateTransition[];
 }
 
 export interface EvaluationContext {
@@ -85,26 +85,35 @@ export function applyResults(results: ProbeResult[], checks: Map<string, CheckCo
     points.push(probePoint(result, shownStatus(outcome?.after ?? current)));
     if (!outcome) continue;
     states.set(subject, outcome.after);
-    record(changes, stored, { subject, region: result.region, check, ...outcome, reason: reasonOf(result) });
+    record(changes, stored, { subject, region: result.region, check, ...outcome, transitions: statusChange(current, outcome.after, result.scheduledAt, reasonOf(result)) });
     if (usesQuorum(check)) quorumChecks.set(check.id, { check, atMs: Math.max(quorumChecks.get(check.id)?.atMs ?? 0, result.scheduledAt) });
   }
   for (const { check, atMs } of quorumChecks.values()) {
     const subject = checkInRegion(check.id, ALL_REGIONS);
-    const outcome = applyQuorum(states.get(subject) ?? INITIAL_STATE, check, states, atMs, context);
+    const current = states.get(subject) ?? INITIAL_STATE;
+    const outcome = applyQuorum(current, check, states, atMs, context);
     if (!outcome) continue;
     states.set(subject, outcome.after);
-    record(changes, stored, { subject, region: ALL_REGIONS, check, ...outcome, reason: quorumReason(check, states) });
+    record(changes, stored, { subject, region: ALL_REGIONS, check, ...outcome, transitions: statusChange(current, outcome.after, atMs, quorumReason(check, states)) });
   }
   return { changes: [...changes.values()], points };
 }
 
-/** Merges a subject's change into the batch's: the first `before`, the last `after`, every event. */
+/** The status change from `before` to `after`, if the status people see changed. */
+export function statusChange(before: StoredState, after: StoredState, atMs: number, reason: string): StateTransition[] {
+  const from = shownStatus(before);
+  const to = shownStatus(after);
+  return from === to ? [] : [{ atMs, from, to, reason }];
+}
+
+/** Merges a subject's change into the batch's: the first `before`, the last `after`, every event and status change. */
 function record(changes: Map<string, Change>, stored: Map<string, StoredState>, change: Omit<Change, 'before'>): void {
   const earlier = changes.get(change.subject);
   changes.set(change.subject, {
     ...change,
     before: earlier?.before ?? stored.get(change.subject) ?? INITIAL_STATE,
     raised: [...(earlier?.raised ?? []), ...change.raised],
+    transitions: [...(earlier?.transitions ?? []), ...change.transitions],
     // A batch holds one tick per check, so at most one transition; keep the one an earlier result made.
     ...(change.transition ?? earlier?.transition ? { transition: (change.transition ?? earlier?.transition)! } : {}),
   });

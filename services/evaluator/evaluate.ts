@@ -1,10 +1,11 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { stageAlert, stageTransition, transitionIdOf, type StateTransition } from '../../libs/alerts/index.js';
+import { stageAlert, stageTransition } from '../../libs/alerts/index.js';
+import { forwardAlerts, stageAlertEvents } from './alert-outbox.js';
 import type { CheckConfig } from '../../libs/config/index.js';
 import { checkInRegion, parseSubject } from '../../libs/check-registry.js';
-import { jobIdOf, type AlertEvent, type ObservationBatch } from '../../libs/queues/index.js';
+import type { AlertEvent, ObservationBatch } from '../../libs/queues/index.js';
 import { REDIS_KEYS } from '../../libs/redis-keys.js';
 import { ALL_REGIONS } from './alert-events.js';
 import { applyResults, configuredCheckOf, subjectsRead, type Change } from './apply.js';
@@ -29,15 +30,6 @@ export interface EvaluationDeps {
   unknown?: UnknownSubjects;
 }
 
-/**
- * Queues alert events under deterministic ids (fingerprint, status, start), so a retried
- * evaluation or two evaluators reconciling at once add each transition once.
- */
-export async function queueAlerts(alerts: Queue<AlertEvent>, events: AlertEvent[]): Promise<void> {
-  if (events.length === 0) return;
-  await alerts.addBulk(events.map((event) => ({ name: event.status, data: event, opts: { jobId: jobIdOf(...transitionIdOf(event)) } })));
-}
-
 const isFailing = (status: CheckStatus) => status === 'pending' || status === 'down';
 
 /** Applies one batch of observations (apply.ts) and commits what it changes (updateStates). */
@@ -59,11 +51,10 @@ export interface Plan {
 }
 
 /**
- * Reads the states of `subjects` under WATCH, lets `plan` decide what changes, and commits:
- * alert events are queued first (deterministic job ids, so a retry after a crash or a conflict
- * re-derives the same events and BullMQ drops the duplicates), then states, the alert store,
- * history, the failing set and points in one MULTI. A conflict (another evaluator wrote one of
- * the states) plans again from the new states.
+ * Reads the states of `subjects` under WATCH, lets `plan` decide what changes, and commits
+ * states, the alert store, alert events (to the outbox, alert-outbox.ts), history, the failing
+ * set and points in one MULTI, so none of them exists without the others. A conflict (another
+ * evaluator wrote one of the states) plans again from the new states.
  */
 export async function updateStates(deps: EvaluationDeps, subjects: string[], plan: (stored: Map<string, StoredState>) => Plan | Promise<Plan>): Promise<Change[]> {
   for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
@@ -84,18 +75,14 @@ async function tryCommit(deps: EvaluationDeps, subjects: string[], plan: (stored
       if (text) stored.set(subjects[index]!, JSON.parse(text) as StoredState);
     });
     const { changes, points } = await plan(stored);
-    const transitions = changes.filter((change) => shownStatus(change.after) !== shownStatus(change.before)).map((change) => ({
-      change,
-      transition: { atMs: change.atMs ?? change.after.lastTick, from: shownStatus(change.before), to: shownStatus(change.after), ...(change.reason === undefined ? {} : { reason: change.reason }) } satisfies StateTransition,
-    }));
-    for (const { change, transition } of transitions) points.push(stateChangePoint(change.check.id, change.region, transition));
-
-    await queueAlerts(deps.alerts, changes.flatMap((change) => change.raised.filter((raised) => raised.notify).map((raised) => raised.event)));
+    for (const change of changes) for (const transition of change.transitions) points.push(stateChangePoint(change.check.id, change.region, transition));
+    const events = changes.flatMap((change) => change.raised.filter((raised) => raised.notify).map((raised) => raised.event));
 
     const transaction = stateRedis.multi();
     for (const change of changes) transaction.set(REDIS_KEYS.checkState(change.subject), JSON.stringify(change.after));
     for (const change of changes) for (const { event, rule, value } of change.raised) stageAlert(transaction, event, change.subject, rule, value);
-    for (const { change, transition } of transitions) stageTransition(transaction, change.subject, transition);
+    stageAlertEvents(transaction, events);
+    for (const change of changes) for (const transition of change.transitions) stageTransition(transaction, change.subject, transition);
     const created = changes.filter((change) => !stored.has(change.subject)).map((change) => change.subject);
     if (created.length > 0) transaction.sadd(REDIS_KEYS.subjects, ...created);
     // The failing set drives probe cadence, so it holds regions' subjects, never a quorum's.
@@ -111,10 +98,23 @@ async function tryCommit(deps: EvaluationDeps, subjects: string[], plan: (stored
     if ((await transaction.exec()) === null) return undefined;
 
     logChanges(deps.log, changes);
+    if (events.length > 0) await forwardCommitted(deps);
     return changes;
   } catch (err) {
     await stateRedis.unwatch().catch(() => undefined);
     throw err;
+  }
+}
+
+/**
+ * Forwards the outbox right after a commit that added to it. A failure here loses nothing: the
+ * events stay in the outbox for the evaluator's periodic forwarding.
+ */
+async function forwardCommitted(deps: EvaluationDeps): Promise<void> {
+  try {
+    await forwardAlerts(deps.stateRedis, deps.alerts);
+  } catch (err) {
+    deps.log.warn({ err }, 'could not forward alert events yet; they stay in the outbox');
   }
 }
 
@@ -127,9 +127,11 @@ async function checksInMaintenance(redis: Redis, subjects: string[]): Promise<Se
 }
 
 function logChanges(log: Logger, changes: Change[]): void {
-  for (const { check, region, before, after, transition, reason } of changes) {
-    if (transition?.kind === 'down') log.warn({ checkId: check.id, region, reason }, 'check is down');
-    else if (transition?.kind === 'recovered') log.info({ checkId: check.id, region }, 'check recovered');
-    else if (shownStatus(after) !== shownStatus(before)) log.info({ checkId: check.id, region, from: shownStatus(before), to: shownStatus(after), reason }, 'check state changed');
+  for (const { check, region, transitions } of changes) {
+    for (const { from, to, reason } of transitions) {
+      if (to === 'down') log.warn({ checkId: check.id, region, reason }, 'check is down');
+      else if (from === 'down' && to === 'up') log.info({ checkId: check.id, region }, 'check recovered');
+      else log.info({ checkId: check.id, region, from, to, reason }, 'check state changed');
+    }
   }
 }

@@ -6,11 +6,16 @@ import { createQueue, createWorker } from '../../libs/queues/index.js';
 import type { RunningService } from '../../libs/service.js';
 import { evaluateBatch } from './evaluate.js';
 import { reconcileStates } from './reconcile.js';
+import { forwardAlerts } from './alert-outbox.js';
 import { sweepNoData } from './no-data.js';
 import { UnknownSubjects } from './unknown-subjects.js';
 
 /** NoData is found at most this late, on top of the check's own `noData.after`. */
 const DEFAULT_NO_DATA_SWEEP_MS = 15_000;
+/** Events are forwarded right after their commit; this only bounds the delay after a crash. */
+const DEFAULT_FORWARD_MS = 2_000;
+/** Kills of evaluators holding the same batch before BullMQ gives up on it: never, in practice. */
+const MAX_STALLED = 1_000;
 
 export interface EvaluatorOptions {
   /** Shared connection for the queues and the metrics flusher. */
@@ -29,6 +34,8 @@ export interface EvaluatorOptions {
   reconcileEveryMs?: number;
   /** How often subjects are swept for NoData. */
   noDataSweepEveryMs?: number;
+  /** How often the alert outbox is checked for events a commit left there. */
+  forwardEveryMs?: number;
 }
 
 export interface RunningEvaluator extends RunningService {
@@ -65,8 +72,9 @@ export function startEvaluator(options: EvaluatorOptions): RunningEvaluator {
 
   const worker = createWorker('results', options.redis, (batch) => serially(() => evaluateBatch(deps, checks, batch)), {
     concurrency: 1,
-    // A killed evaluator's batch is taken up again within about 20 s, not BullMQ's default 60.
-    extra: { lockDuration: 10_000, stalledInterval: 10_000 },
+    // A killed evaluator's batch is taken up again within about 20 s, not BullMQ's default 60;
+    // and again however often that happens (BullMQ's default fails a batch stalled twice).
+    extra: { lockDuration: 10_000, stalledInterval: 10_000, maxStalledCount: MAX_STALLED },
     ...(options.backoffBaseMs === undefined ? {} : { backoffBaseMs: options.backoffBaseMs }),
   });
   worker.on('error', (err) => log.error({ err }, 'evaluator worker error'));
@@ -74,6 +82,15 @@ export function startEvaluator(options: EvaluatorOptions): RunningEvaluator {
   void reconcile('start');
   const timer = setInterval(() => void reconcile('periodic'), options.reconcileEveryMs ?? 5 * 60_000);
   timer.unref();
+
+  // Events committed by an evaluator that died before forwarding them, or whose forward failed.
+  const forward = (): Promise<void> => serially(async () => {
+    const forwarded = await forwardAlerts(options.stateRedis, alerts);
+    if (forwarded > 0) log.info({ forwarded }, 'alert events forwarded from the outbox');
+  }).catch((err: unknown) => log.warn({ err }, 'could not forward alert events; they stay in the outbox'));
+  void forward();
+  const forwarder = setInterval(() => void forward(), options.forwardEveryMs ?? DEFAULT_FORWARD_MS);
+  forwarder.unref();
 
   const watchingSinceMs = Date.now();
   const sweep = (): Promise<void> => serially(async () => {
@@ -91,6 +108,7 @@ export function startEvaluator(options: EvaluatorOptions): RunningEvaluator {
     async close() {
       clearInterval(timer);
       clearInterval(sweeper);
+      clearInterval(forwarder);
       await worker.close();
       await exclusive;
       await flusher?.stop();

@@ -8,7 +8,7 @@
 import { formatDuration, type CheckConfig } from '../../libs/config/index.js';
 import { checkInRegion } from '../../libs/check-registry.js';
 import { NO_DATA, alertIdentityOf, checkAnnotations, eventOf, summaryOf } from './alert-events.js';
-import { NO_DATA_RULE, type Change } from './apply.js';
+import { NO_DATA_RULE, statusChange, type Change } from './apply.js';
 import { updateStates, type EvaluationDeps } from './evaluate.js';
 import type { StoredState } from './stored-state.js';
 import { INITIAL_STATE } from './state-machine.js';
@@ -37,7 +37,7 @@ export function noDataChange(subject: string, region: string, check: CheckConfig
   if (afterMs === undefined) return undefined;
   if (state === undefined) {
     const created: StoredState = { ...INITIAL_STATE, sinceMs: nowMs };
-    return { subject, region, check, before: INITIAL_STATE, after: created, raised: [] };
+    return { subject, region, check, before: INITIAL_STATE, after: created, raised: [], transitions: [] };
   }
   if (state.noData || state.status === 'paused') return undefined;
   const lastSeenMs = Math.max(state.lastTick, state.sinceMs ?? 0);
@@ -45,12 +45,11 @@ export function noDataChange(subject: string, region: string, check: CheckConfig
   const identity = alertIdentityOf(check, region, lastSeenMs, NO_DATA);
   const description = `no results since ${new Date(lastSeenMs).toISOString()} (for more than ${formatDuration(afterMs)}): the probes of this region are not running or not reaching the evaluator`;
   const event = eventOf(identity, 'firing', checkAnnotations(check, `${summaryOf(NO_DATA, check.id)} in ${region}`, description));
+  const after: StoredState = { ...state, noData: identity };
   return {
-    subject, region, check, before: state,
-    after: { ...state, noData: identity },
+    subject, region, check, before: state, after,
     raised: [{ event, rule: NO_DATA_RULE, value: `last result ${new Date(lastSeenMs).toISOString()}`, notify: true }],
-    reason: `no results for more than ${formatDuration(afterMs)}`,
-    atMs: nowMs,
+    transitions: statusChange(state, after, nowMs, `no results for more than ${formatDuration(afterMs)}`),
   };
 }
 

@@ -6,7 +6,8 @@ import type { AlertEvent } from '../../libs/queues/index.js';
 import { REDIS_KEYS } from '../../libs/redis-keys.js';
 import { ALL_REGIONS, retiredEventFor, type FiringAlert, type RetireReason } from './alert-events.js';
 import { ruleOfAlert, staleAlerts, usesQuorum } from './apply.js';
-import { queueAlerts, type EvaluationDeps } from './evaluate.js';
+import { forwardAlerts, stageAlertEvents } from './alert-outbox.js';
+import type { EvaluationDeps } from './evaluate.js';
 import { MEASURED_RULES } from './rule-alerts.js';
 import { firingAlertsOf, shownStatus, type StoredState } from './stored-state.js';
 import { INITIAL_STATE } from './state-machine.js';
@@ -83,9 +84,9 @@ export interface ReconcileReport {
 }
 
 /**
- * Applies reconcileSubject to every stored state. Resolved events are queued (deterministic
- * job ids, so two evaluators reconciling at once notify once) before the states change,
- * each chunk in a MULTI guarded by WATCH like a result batch.
+ * Applies reconcileSubject to every stored state, each chunk in a MULTI guarded by WATCH like
+ * a result batch, its resolved events going through the outbox (alert-outbox.ts): two
+ * evaluators reconciling at once notify once, since the second finds the states changed.
  */
 export async function reconcileStates(deps: Pick<EvaluationDeps, 'stateRedis' | 'alerts'>, checks: Map<string, CheckConfig>, nowMs = Date.now()): Promise<ReconcileReport> {
   const { stateRedis } = deps;
@@ -139,8 +140,9 @@ async function reconcileChunk(deps: Pick<EvaluationDeps, 'stateRedis' | 'alerts'
         counts.reset += 1;
       }
     });
-    await queueAlerts(deps.alerts, events);
+    stageAlertEvents(transaction, events);
     if ((await transaction.exec()) === null) return false;
+    if (events.length > 0) await forwardAlerts(stateRedis, deps.alerts);
     report.deleted += counts.deleted;
     report.reset += counts.reset;
     report.resolved += events.length;

@@ -21,6 +21,11 @@ const failure = (scheduledAt: number): ProbeResultBatch => ({
   } satisfies ProbeResult],
 });
 
+const success = (scheduledAt: number): ProbeResultBatch => ({
+  region: 'default',
+  results: [{ checkId: 'api', checkType: 'tcp', region: 'default', scheduledAt, startedAt: scheduledAt, ok: true, timings: { totalMs: 1 }, workerId: 'test' }],
+});
+
 /**
  * Two evaluators committing to the same check at once, on a real Redis. A second
  * evaluator (its own connection) commits its batch after this one has WATCHed and read the
@@ -101,6 +106,21 @@ describe('evaluating a batch while another evaluator commits to the same check',
     const queued = (await alerts.getJobs(['waiting', 'delayed', 'active', 'completed', 'failed'])).map((job) => job.data);
     expect(queued).toHaveLength(1);
     expect(queued[0]).toMatchObject({ status: 'firing', labels: { check: 'api' }, startsAt: new Date(1_000).toISOString() });
+  });
+
+  it('queues no alert for an attempt that lost the conflict and whose result turned out stale', async () => {
+    await evaluateBatch(deps(stateRedis), checks, failure(1_000));
+    // This evaluator's tick 2 would take the check down; the other one commits a newer success first.
+    afterWatchedRead(async () => {
+      await evaluateBatch(deps(otherStateRedis), checks, success(3_000));
+      return false;
+    });
+    await evaluateBatch(deps(stateRedis), checks, failure(2_000));
+
+    expect(JSON.parse((await redis.get(REDIS_KEYS.checkState('api@default')))!)).toMatchObject({ status: 'up', lastTick: 3_000 });
+    expect(await alerts.getJobs(['waiting', 'delayed', 'active', 'completed', 'failed'])).toEqual([]);
+    expect(await redis.hlen(REDIS_KEYS.activeAlerts)).toBe(0);
+    expect(await redis.llen(REDIS_KEYS.alertOutbox)).toBe(0);
   });
 
   it('gives up with an error, committing nothing of its own, when the state changes under every attempt', async () => {
