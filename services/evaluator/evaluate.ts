@@ -16,9 +16,6 @@ import type { CheckStatus } from './state-machine.js';
 
 const MAX_CONFLICT_RETRIES = 10;
 
-// Re-exported while tests still import them from here.
-export { applyResults } from './apply.js';
-export type { StoredState } from './stored-state.js';
 
 export interface EvaluationDeps {
   /** A connection used by nothing else: WATCH is per connection. */
