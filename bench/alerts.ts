@@ -21,10 +21,12 @@
  *
  * `--rules all` gives every check every evaluator rule (the measured checks all but xOfY,
  * which would change when `down` fires). Before measuring, every check gets `--history` ok
- * results, one cadence (1 s at the defaults) apart and ending now, so the rules' windows hold
- * what they would in steady state rather than starting empty: by default 300 with --rules all
- * (latency's 5m window at 1 s, anomaly's 120 samples), 30 with --rules none (no windows to
- * fill; enough to warm the evaluator up).
+ * results, one cadence (1 s at the defaults) apart and ending when the history starts, so the
+ * rules' windows hold what they would in steady state rather than starting empty: by default
+ * 240 with --rules all (anomaly's 120 samples, 4 of latency's 5 minutes; the span must stay
+ * under noData's 5 minutes or every check would raise NoData), 30 with --rules none (no
+ * windows to fill; enough to warm the evaluator up). Alerts other than the measured CheckDowns
+ * would distort the figures, so the bench fails if any fire (after the history, and at the end).
  *
  * InfluxDB is not started (INFLUX_URL unset): points are computed but not buffered or written,
  * so the CPU figure is evaluation alone, not comparable with bench:probes' evaluator column.
@@ -45,7 +47,7 @@ import { ensureBinaries, REDIS_SERVER } from '../scripts/local-stack/binaries.js
 import { forEachLine } from '../scripts/local-stack/lines.js';
 import { startReaper } from '../scripts/local-stack/reaper.js';
 import { startRedis } from '../scripts/local-stack/servers.js';
-import { alertIdentityOf } from '../services/evaluator/alert-events.js';
+import { alertIdentityOf, CHECK_DOWN } from '../services/evaluator/alert-events.js';
 import { cpuSeconds, percentile } from './proc-stats.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -53,12 +55,16 @@ const ROOT = resolve(import.meta.dirname, '..');
 const SLOT_MS = 100;
 /** A sample not complete by then counts as lost: the figures would be wrong, the bench fails. */
 const ALERT_TIMEOUT_MS = 10_000;
+/** This many lost in a row: alerts are not arriving at all; stop rather than wait out every sample. */
+const MAX_LOST_IN_A_ROW = 3;
 /** Bounds on waiting for the evaluator: start-up, and the results queue to empty. */
 const START_TIMEOUT_MS = 30_000;
 const DRAIN_TIMEOUT_MS = 120_000;
 /** History is sent this many slot batches at a time, then drained, so Redis never holds it all. */
 const HISTORY_CHUNK_BATCHES = 50;
 const HISTORY_TIMEOUT_MS = 300_000;
+/** noData's `after` in ALL_RULES: a history spanning longer would be stale from its first result. */
+const NO_DATA_AFTER_MS = 5 * 60_000;
 
 /** Every evaluator rule (services/evaluator/rules/), as `--rules all` writes them into each check. */
 const ALL_RULES = [
@@ -110,8 +116,11 @@ function readSettings(): Settings {
     load: whole('load', values.load, 10),
     loadChecks: whole('load-checks', values['load-checks'], 1),
     durationMs,
-    history: whole('history', values.history ?? (values.rules === 'all' ? '300' : '30'), 1),
+    history: whole('history', values.history ?? (values.rules === 'all' ? '240' : '30'), 1),
   };
+  if (settings.rules === 'all' && settings.history * cadenceMs(settings) >= NO_DATA_AFTER_MS) {
+    throw new UsageError(`--history ${settings.history} at a ${cadenceMs(settings)} ms cadence spans longer than noData's ${NO_DATA_AFTER_MS / 60_000}m: every check would raise NoData`);
+  }
   if (settings.loadChecks < batchSize(settings)) throw new UsageError(`--load-checks must be at least one slot's results (${batchSize(settings)}): a check is probed once per slot at most`);
   return settings;
 }
@@ -190,7 +199,10 @@ const batchOf = (results: ProbeResult[]): Batch => ({ region: DEFAULT_REGION, re
  */
 async function sendHistory(results: Queue<Batch>, running: Running, checks: CheckConfig[], rounds: number, cadence: number, perBatch: number): Promise<number> {
   const start = Date.now() - rounds * cadence;
-  const deadline = Date.now() + HISTORY_TIMEOUT_MS;
+  const begun = Date.now();
+  const deadline = begun + HISTORY_TIMEOUT_MS;
+  const total = rounds * checks.length;
+  let reportedAt = begun;
   let pending: Array<{ name: string; data: Batch }> = [];
   let sent = 0;
   for (let round = 0; round < rounds; round++) {
@@ -203,12 +215,17 @@ async function sendHistory(results: Queue<Batch>, running: Running, checks: Chec
       if (pending.length >= HISTORY_CHUNK_BATCHES) {
         await results.addBulk(pending);
         pending = [];
-        await drained(results, running, deadline, 'the history');
+        await drained(results, running, deadline, 'the history (a smaller --history takes less time)');
+        // With every rule the evaluator slows as the windows fill: say how far it got rather than go quiet for minutes.
+        if (Date.now() - reportedAt >= 15_000) {
+          reportedAt = Date.now();
+          say(`  ${sent} of ${total} evaluated, ${(sent / ((reportedAt - begun) / 1_000)).toFixed(0)} results/s so far`);
+        }
       }
     }
   }
   if (pending.length > 0) await results.addBulk(pending);
-  await drained(results, running, deadline, 'the history');
+  await drained(results, running, deadline, 'the history (a smaller --history takes less time)');
   return sent;
 }
 
@@ -261,6 +278,22 @@ async function drained(results: Queue<Batch>, running: Running, deadline: number
   throw new Error(running() ? `the evaluator did not finish ${what} in time` : `the evaluator exited during ${what}`);
 }
 
+/**
+ * Firing alerts the bench did not ask for, by alertname and check kind ("NoData on l: 1000"):
+ * `expectedCheckDowns` names the check kinds whose CheckDown is a measured sample.
+ */
+async function unexpectedAlerts(admin: Redis, expectedCheckDowns: string[]): Promise<string[]> {
+  const counts = new Map<string, number>();
+  for (const text of Object.values(await admin.hgetall(REDIS_KEYS.activeAlerts))) {
+    const { labels } = JSON.parse(text) as { labels: Record<string, string> };
+    const kind = (labels.check ?? '?').charAt(0);
+    if (labels.alertname === CHECK_DOWN && expectedCheckDowns.includes(kind)) continue;
+    const key = `${labels.alertname ?? '?'} on ${kind}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return [...counts].map(([key, count]) => `${key}: ${count}`);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Alert latency
 
@@ -308,8 +341,8 @@ async function startAlertWatch(redisUrl: string, port: number, admin: Redis) {
   await events.waitUntilReady();
 
   return {
-    /** Milliseconds from queue.add to stored and queued, or undefined if not both within ALERT_TIMEOUT_MS. */
-    async fire(results: Queue<Batch>, check: CheckConfig): Promise<number | undefined> {
+    /** Milliseconds from queue.add to stored and queued; without them (not both within ALERT_TIMEOUT_MS), which of the two was seen. */
+    async fire(results: Queue<Batch>, check: CheckConfig): Promise<{ latencyMs?: number; queued: boolean; stored: boolean }> {
       // The identity the evaluator gives the check's CheckDown alert: its fingerprint names the job and the hash field.
       const { fingerprint } = alertIdentityOf(check, DEFAULT_REGION, 0);
       let timer: NodeJS.Timeout | undefined;
@@ -322,7 +355,12 @@ async function startAlertWatch(redisUrl: string, port: number, admin: Redis) {
       try {
         const sentAt = performance.now();
         await results.add('results', batchOf([resultOf(check.id, Date.now(), false)]));
-        return (await complete) ? Math.max(p!.queuedAt!, p!.storedAt!) - sentAt : undefined;
+        const arrived = await complete;
+        return {
+          ...(arrived ? { latencyMs: Math.max(p!.queuedAt!, p!.storedAt!) - sentAt } : {}),
+          queued: p!.queuedAt !== undefined,
+          stored: p!.storedAt !== undefined,
+        };
       } finally {
         clearTimeout(timer);
         pending = undefined;
@@ -344,13 +382,22 @@ type AlertWatch = Awaited<ReturnType<typeof startAlertWatch>>;
 async function measureAlerts(watch: AlertWatch, results: Queue<Batch>, running: Running, checks: CheckConfig[], spacingMs: number, deadline: number) {
   const latencies: number[] = [];
   let lost = 0;
+  let lostInARow = 0;
   const start = Date.now();
   for (let i = 0; i < checks.length; i++) {
     await sleep(Math.max(0, start + (i + Math.random() * 0.5) * spacingMs - Date.now()));
     if (Date.now() >= deadline || !running()) break;
-    const latency = await watch.fire(results, checks[i]!);
-    if (latency === undefined) lost++;
-    else latencies.push(latency);
+    const sample = await watch.fire(results, checks[i]!);
+    if (sample.latencyMs !== undefined) {
+      latencies.push(sample.latencyMs);
+      lostInARow = 0;
+      continue;
+    }
+    lost++;
+    if (++lostInARow >= MAX_LOST_IN_A_ROW) {
+      const seen = `queued on ${queueName('alerts')}: ${sample.queued ? 'yes' : 'no'}, stored in ${REDIS_KEYS.activeAlerts}: ${sample.stored ? 'yes' : 'no'}`;
+      throw new Error(`${lostInARow} alerts in a row did not arrive within ${ALERT_TIMEOUT_MS} ms (the last one: ${seen})`);
+    }
   }
   if (!running()) throw new Error('the evaluator exited while alerts were measured');
   return { latencies: latencies.sort((a, b) => a - b), lost, attempted: latencies.length + lost };
@@ -441,7 +488,8 @@ async function main(): Promise<number> {
   const closers: Array<() => Promise<void>> = [];
   let cleaning: Promise<void> | undefined;
   const cleanup = (): Promise<void> => (cleaning ??= (async () => {
-    for (const close of closers.reverse()) await close().catch(() => undefined);
+    // Each step bounded: a connection that hangs on close must not keep the bench (and the reaper's kill) waiting.
+    for (const close of closers.reverse()) await withTimeout('closing', close(), 12_000).catch(() => undefined);
     await reaper.close();
     rmSync(dir, { recursive: true, force: true });
   })());
@@ -490,6 +538,9 @@ async function main(): Promise<number> {
     const historyStart = Date.now();
     const historyResults = await sendHistory(results, running, everyCheck, settings.history, cadence, perBatch);
     const historySeconds = (Date.now() - historyStart) / 1_000;
+    // Only ok results so far: any alert now is a rule misfiring on the bench's data, not a sample.
+    const afterHistory = await unexpectedAlerts(admin, []);
+    if (afterHistory.length > 0) throw new Error(`alerts fired during the history, which holds only ok results (${afterHistory.join(', ')})`);
 
     say(`idle: ${checks.idle.length} alerts, one at a time ...`);
     const idleSpacing = 50;
@@ -510,6 +561,7 @@ async function main(): Promise<number> {
     const windowSeconds = (Date.now() - loadStart) / 1_000;
     const evaluated = background.sent + loaded.attempted;
     const failedJobs = await results.getFailedCount();
+    const stray = await unexpectedAlerts(admin, ['i', 'm']);
 
     const row = (phase: string, m: typeof idle) => `| ${phase} | ${m.latencies.length}${m.lost > 0 ? ` (+${m.lost} lost)` : ''} | ${ms(percentile(m.latencies, 50))} | ${ms(percentile(m.latencies, 99))} | ${ms(m.latencies.at(-1) ?? Number.NaN)} |`;
     say('');
@@ -526,7 +578,8 @@ async function main(): Promise<number> {
     say(`evaluator CPU: ${((cpuUsed / evaluated) * 1e6).toFixed(1)} µs per result (${cpuUsed.toFixed(2)} s for ${evaluated} results in ${windowSeconds.toFixed(1)} s, `
       + `${((cpuUsed / windowSeconds) * 100).toFixed(0)}% of one core; background sent at ${(background.sent / background.seconds).toFixed(0)} results/s)`);
     if (failedJobs > 0) say(`warning: ${failedJobs} result batches failed in the evaluator`);
-    return idle.lost + loaded.lost + failedJobs > 0 ? 1 : 0;
+    if (stray.length > 0) say(`warning: alerts the bench did not ask for fired, and their work is in the figures (${stray.join(', ')})`);
+    return idle.lost + loaded.lost + failedJobs + stray.length > 0 ? 1 : 0;
   } finally {
     await cleanup();
   }
