@@ -497,7 +497,12 @@ async function main(): Promise<number> {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       process.stderr.write(`bench:alerts: ${signal}, stopping\n`);
-      setTimeout(() => process.exit(1), 15_000).unref();
+      // Every cleanup step is bounded (12 s each, the reaper 3.5 s); past that, go anyway, and the
+      // reaper still stops whatever is left once this process is gone.
+      setTimeout(() => {
+        rmSync(dir, { recursive: true, force: true });
+        process.exit(1);
+      }, 60_000).unref();
       void cleanup().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
     });
   }
