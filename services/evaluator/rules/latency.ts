@@ -45,7 +45,8 @@ export const MAX_LATENCY_SAMPLES = 1_000;
 /** Nearest-rank percentile of `values`; undefined for no values. */
 export function nearestRankPercentile(values: readonly number[], percentile: Percentile): number | undefined {
   if (values.length === 0) return undefined;
-  const sorted = [...values].sort((a, b) => a - b);
+  // A typed array sorts numerically without a comparator: several times faster on every result.
+  const sorted = Float64Array.from(values).sort();
   // Integer product first, so 95 × 20 / 100 is exactly 19 and not 19.000000000000004.
   const rank = Math.max(1, Math.ceil((percentile * sorted.length) / 100));
   return sorted[rank - 1];
@@ -79,12 +80,37 @@ export function trimSampleWindow(
   nowMs: number,
   maxSamples: number = MAX_LATENCY_SAMPLES,
 ): LatencySample[] {
-  const kept = samplesInWindow(samples, overMs, nowMs).sort((a, b) => a.atMs - b.atMs);
+  const kept = samplesInWindow(samples, overMs, nowMs);
+  if (!inTimeOrder(kept)) kept.sort((a, b) => a.atMs - b.atMs);
   return kept.slice(Math.max(0, kept.length - maxSamples));
 }
 
-/** What the latency rule keeps between results: [atMs, valueMs] pairs, the compact form of LatencySample. */
-export type LatencyMemory = Array<[number, number]>;
+/** Nearly always true (results come in order), and cheaper to check than to sort. */
+function inTimeOrder(samples: readonly LatencySample[]): boolean {
+  for (let i = 1; i < samples.length; i++) if (samples[i]!.atMs < samples[i - 1]!.atMs) return false;
+  return true;
+}
+
+/**
+ * What the latency rule keeps between results, flat so the stored JSON is short and parses into
+ * one array: [referenceMs, age1, value1, age2, value2, ...], each sample's time as its age in ms
+ * before referenceMs (the last reading's time), oldest first.
+ */
+export type LatencyMemory = number[];
+
+export function encodeSamples(samples: readonly LatencySample[], referenceMs: number): LatencyMemory {
+  const flat = [referenceMs];
+  for (const sample of samples) flat.push(referenceMs - sample.atMs, sample.valueMs);
+  return flat;
+}
+
+export function decodeSamples(memory: LatencyMemory | undefined): LatencySample[] {
+  if (memory === undefined || memory.length === 0) return [];
+  const referenceMs = memory[0]!;
+  const samples: LatencySample[] = [];
+  for (let i = 1; i + 1 < memory.length; i += 2) samples.push({ atMs: referenceMs - memory[i]!, valueMs: memory[i + 1]! });
+  return samples;
+}
 
 function formatMs(ms: number): string {
   return `${Math.round(ms * 10) / 10}ms`;
@@ -95,10 +121,10 @@ export const latencyAlertRule: MeasuredRule<LatencyRule, LatencyMemory> = {
   alertname: 'LatencyHigh',
   configOf: (check) => check.latency,
   observe(memory, reading, rule) {
-    const stored = (memory ?? []).map(([atMs, valueMs]) => ({ atMs, valueMs }));
-    const samples = reading.responseMs === undefined ? stored : [...stored, { atMs: reading.atMs, valueMs: reading.responseMs }];
+    const samples = decodeSamples(memory);
+    if (reading.responseMs !== undefined) samples.push({ atMs: reading.atMs, valueMs: reading.responseMs });
     const kept = trimSampleWindow(samples, rule.overMs, reading.atMs);
-    const next: LatencyMemory = kept.map((sample) => [sample.atMs, sample.valueMs]);
+    const next = encodeSamples(kept, reading.atMs);
     const verdict = evaluateLatency(kept, rule, reading.atMs);
     if (verdict.value === undefined) return { memory: next };
     const value = `p${rule.percentile} ${formatMs(verdict.value)} over ${verdict.samples} results`;

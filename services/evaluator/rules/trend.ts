@@ -108,8 +108,8 @@ export const MAX_TREND_SAMPLES = 200;
 export type TrendMetric = 'responseTime' | 'certificateExpiry';
 export type TrendAlertConfig = TrendRule & { metric: TrendMetric };
 
-/** [atMs, value] pairs, oldest first, at least windowMs / MAX_TREND_SAMPLES apart. */
-export type TrendMemory = Array<[number, number]>;
+/** Flat like LatencyMemory: [referenceMs, age1, value1, ...], oldest first, at least windowMs / MAX_TREND_SAMPLES apart. */
+export type TrendMemory = number[];
 
 const DAY = 86_400_000;
 
@@ -123,12 +123,23 @@ function describeValue(value: number, metric: TrendMetric): string {
 }
 
 /** Keeps the window's samples, thinned so that a 1 s check over a 6 h window still keeps MAX_TREND_SAMPLES. */
-function thinned(memory: TrendMemory, sample: [number, number] | undefined, rule: TrendAlertConfig, nowMs: number): TrendMemory {
+function thinned(memory: TrendMemory, sample: TrendSample | undefined, rule: TrendAlertConfig, nowMs: number): TrendSample[] {
   const spacingMs = rule.windowMs / MAX_TREND_SAMPLES;
-  const kept = memory.filter(([atMs]) => atMs <= nowMs && nowMs - atMs < rule.windowMs);
+  const referenceMs = memory[0] ?? nowMs;
+  const kept: TrendSample[] = [];
+  for (let i = 1; i + 1 < memory.length; i += 2) {
+    const atMs = referenceMs - memory[i]!;
+    if (atMs <= nowMs && nowMs - atMs < rule.windowMs) kept.push({ atMs, value: memory[i + 1]! });
+  }
   const last = kept.at(-1);
-  if (sample !== undefined && (last === undefined || sample[0] - last[0] >= spacingMs)) kept.push(sample);
+  if (sample !== undefined && (last === undefined || sample.atMs - last.atMs >= spacingMs)) kept.push(sample);
   return kept.slice(-MAX_TREND_SAMPLES);
+}
+
+function encoded(samples: readonly TrendSample[], referenceMs: number): TrendMemory {
+  const flat = [referenceMs];
+  for (const sample of samples) flat.push(referenceMs - sample.atMs, sample.value);
+  return flat;
 }
 
 export const trendAlertRule: MeasuredRule<TrendAlertConfig, TrendMemory> = {
@@ -137,8 +148,9 @@ export const trendAlertRule: MeasuredRule<TrendAlertConfig, TrendMemory> = {
   configOf: (check) => check.trend,
   observe(memory, reading, rule) {
     const value = metricOf(reading, rule.metric);
-    const samples = thinned(memory ?? [], value === undefined ? undefined : [reading.atMs, value], rule, reading.atMs);
-    const forecast = forecastTrend(samples.map(([atMs, v]) => ({ atMs, value: v })), rule, reading.atMs);
+    const kept = thinned(memory ?? [], value === undefined ? undefined : { atMs: reading.atMs, value }, rule, reading.atMs);
+    const samples = encoded(kept, reading.atMs);
+    const forecast = forecastTrend(kept, rule, reading.atMs);
     const limit = describeValue(rule.limit, rule.metric);
     const what = rule.metric === 'responseTime' ? 'response time' : 'certificate validity';
     // Past the limit already: the prediction came true, and the limit's own rule reports the breach.
