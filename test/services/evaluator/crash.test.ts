@@ -26,9 +26,10 @@ import { describeOutput, spawnService, started, type ServiceProcess } from '../.
  * groups keep the evaluator busy. (Had a later tick of a check been evaluated first, the
  * recovered batch would be ignored as out of order: nothing any evaluator could get right.)
  *
- * No batch is killed twice: BullMQ fails a job that stalls a second time (maxStalledCount 1)
- * instead of retrying it, so every kill happens before the first killed batch can be taken up
- * again.
+ * No batch is killed twice, so every kill happens before the first killed batch can be taken
+ * up again and the test waits out one recovery only (the evaluator's results worker takes a
+ * batch up again however often it stalls: maxStalledCount is high). A kill "queued" lands once
+ * the batch's alert events are on the alerts queue, which the outbox does right after commit.
  */
 
 const GROUPS = 6;
