@@ -1,7 +1,6 @@
 import { fingerprintOf } from '../../libs/alerts/index.js';
 import type { CheckConfig } from '../../libs/config/index.js';
 import type { AlertEvent } from '../../libs/queues/index.js';
-import type { Transition } from './state-machine.js';
 
 export const CHECK_DOWN = 'CheckDown';
 /** Raised when a subject stops producing results: distinct from down, since nothing was measured. */
@@ -55,17 +54,6 @@ export function eventOf(identity: FiringAlert, status: AlertEvent['status'], ann
     startsAt: new Date(identity.startsAt).toISOString(),
     ...(status === 'resolved' ? { endsAt: new Date(Math.max(endsAtMs ?? identity.startsAt, identity.startsAt)).toISOString() } : {}),
   };
-}
-
-/**
- * The alert event for a transition. Deterministic, so a retried evaluation produces the same
- * event. A recovery resolves the alert as it fired (`firedAs`), whatever the labels are now.
- */
-export function alertEventFor(check: Pick<CheckConfig, 'id' | 'labels' | 'description' | 'regions'>, region: string, transition: Transition, lastMessage?: string, firedAs?: FiringAlert): AlertEvent {
-  const identity = firedAs ?? alertIdentityOf(check, region, transition.startsAt);
-  const reason = transition.kind === 'down' ? transition.message : lastMessage;
-  const annotations = checkAnnotations(check, `${check.id} is down`, reason);
-  return transition.kind === 'down' ? eventOf(identity, 'firing', annotations) : eventOf(identity, 'resolved', annotations, transition.endsAt);
 }
 
 /** summary, description (when there is one) and the check's own description. */

@@ -27,7 +27,6 @@ export interface Change {
   after: StoredState;
   /** Alert events this batch raises for the subject, in order, with what the store records. */
   raised: RaisedAlert[];
-  transition?: Transition;
   /** Every change of the status people see (shownStatus), in order, for the history and its points. */
   transitions: StateTransition[];
 }
@@ -114,15 +113,12 @@ function record(changes: Map<string, Change>, stored: Map<string, StoredState>, 
     before: earlier?.before ?? stored.get(change.subject) ?? INITIAL_STATE,
     raised: [...(earlier?.raised ?? []), ...change.raised],
     transitions: [...(earlier?.transitions ?? []), ...change.transitions],
-    // A batch holds one tick per check, so at most one transition; keep the one an earlier result made.
-    ...(change.transition ?? earlier?.transition ? { transition: (change.transition ?? earlier?.transition)! } : {}),
   });
 }
 
 interface Outcome {
   after: StoredState;
   raised: RaisedAlert[];
-  transition?: Transition;
 }
 
 /** One result applied to its subject's state; undefined when it is a duplicate or older than the state. */
@@ -160,7 +156,7 @@ function applyOne(current: StoredState, result: ProbeResult, check: CheckConfig,
   const { ruleAlerts: _ruleAlerts, memory: _memory, ...rest } = after;
   after = { ...rest, ...(rules.ruleAlerts ? { ruleAlerts: rules.ruleAlerts } : {}), ...(rules.memory ? { memory: rules.memory } : {}) };
   raised.push(...rules.raised);
-  return { after: withMaintenance(after, check, context), raised, ...(machine.transition ? { transition: machine.transition } : {}) };
+  return { after: withMaintenance(after, check, context), raised };
 }
 
 /** What a state keeps across a state machine step besides the machine's own fields (CheckDown's are set after). */
@@ -223,7 +219,7 @@ function applyQuorum(current: StoredState, check: CheckConfig, states: Map<strin
     ...(verdict.failingRegions.length > 0 ? { failingRegions: verdict.failingRegions } : {}),
   }, down), check, context);
   const same = JSON.stringify(after) === JSON.stringify(current) && down.raised.every((raised) => !raised.notify);
-  return same ? undefined : { after, raised: down.raised, ...(transition ? { transition } : {}) };
+  return same ? undefined : { after, raised: down.raised };
 }
 
 function quorumReason(check: CheckConfig, states: Map<string, StoredState>): string {
