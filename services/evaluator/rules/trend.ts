@@ -108,7 +108,7 @@ export const MAX_TREND_SAMPLES = 200;
 export type TrendMetric = 'responseTime' | 'certificateExpiry';
 export type TrendAlertConfig = TrendRule & { metric: TrendMetric };
 
-/** Flat like LatencyMemory: [referenceMs, age1, value1, ...], oldest first, at least windowMs / MAX_TREND_SAMPLES apart. */
+/** Flat like LatencyWindow: [referenceMs, age1, value1, ...], oldest first, at least windowMs / MAX_TREND_SAMPLES apart. */
 export type TrendMemory = number[];
 
 const DAY = 86_400_000;

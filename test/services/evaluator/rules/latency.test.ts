@@ -3,18 +3,25 @@ import {
   MAX_LATENCY_SAMPLES,
   evaluateLatency,
   nearestRankPercentile,
-  trimSampleWindow,
+  sampleCount,
+  slideWindow,
+  windowValuesMs,
   type LatencyRule,
-  type LatencySample,
+  type LatencyWindow,
   type Percentile,
 } from '../../../../services/evaluator/rules/latency.js';
 
 const NOW = 1_000_000;
 const p95: LatencyRule = { percentile: 95, limitMs: 800, overMs: 300_000 };
 
-/** One sample per second ending at NOW, with these response times, oldest first. */
-function window(values: readonly number[]): LatencySample[] {
-  return values.map((valueMs, index) => ({ atMs: NOW - (values.length - 1 - index) * 1_000, valueMs }));
+/** The window after one reading per second ending at NOW, with these response times, oldest first. */
+function window(values: readonly number[], overMs = p95.overMs, maxSamples?: number): LatencyWindow {
+  return values.reduce<LatencyWindow>((w, responseMs, index) => slideWindow(w, { atMs: NOW - (values.length - 1 - index) * 1_000, responseMs }, overMs, maxSamples), []);
+}
+
+/** A window holding one sample taken at `atMs`, as seen by a reading without a response time at NOW. */
+function oneSampleAt(atMs: number, responseMs: number): LatencyWindow {
+  return slideWindow(slideWindow([], { atMs, responseMs }, p95.overMs), { atMs: NOW }, p95.overMs);
 }
 
 const oneToTwenty = Array.from({ length: 20 }, (_, index) => (index + 1) * 10);
@@ -40,6 +47,12 @@ describe('nearest-rank percentile', () => {
   it('does not depend on the order values arrive in', () => {
     expect(nearestRankPercentile([...oneToTwenty].reverse(), 95)).toBe(190);
   });
+
+  it('leaves the values it was given in their order', () => {
+    const values = [30, 10, 20];
+    nearestRankPercentile(values, 50);
+    expect(values).toEqual([30, 10, 20]);
+  });
 });
 
 describe('latency rule', () => {
@@ -53,41 +66,45 @@ describe('latency rule', () => {
     ['two slow probes in 20 lift p95 above the limit', [...Array(18).fill(100), 5_000, 5_000], p95, { breached: true, value: 5_000, samples: 20 }],
     ['p50 compares the median', [100, 900, 900], { ...p95, percentile: 50 }, { breached: true, value: 900, samples: 3 }],
   ])('%s', (_name, values, rule, verdict) => {
-    expect(evaluateLatency(window(values), rule, NOW)).toEqual(verdict);
+    expect(evaluateLatency(window(values, rule.overMs), rule)).toEqual(verdict);
   });
 
   it.each<[string, number, boolean]>([
     ['a sample just inside the window counts', NOW - 299_999, true],
     ['a sample exactly `over` old has left the window', NOW - 300_000, false],
     ['a sample dated now counts', NOW, true],
-    ['a sample dated after now (a clock ahead) does not count yet', NOW + 1, false],
   ])('%s', (_name, atMs, counted) => {
-    expect(evaluateLatency([{ atMs, valueMs: 5_000 }], p95, NOW).samples).toBe(counted ? 1 : 0);
+    expect(evaluateLatency(oneSampleAt(atMs, 5_000), p95).samples).toBe(counted ? 1 : 0);
   });
 
   it('only the window decides: old slow samples no longer breach', () => {
-    const samples = [{ atMs: NOW - 600_000, valueMs: 5_000 }, ...window([100, 100])];
-    expect(evaluateLatency(samples, p95, NOW)).toEqual({ breached: false, value: 100, samples: 2 });
+    const slow = slideWindow([], { atMs: NOW - 600_000, responseMs: 5_000 }, p95.overMs);
+    const w = [NOW - 1_000, NOW].reduce((acc, atMs) => slideWindow(acc, { atMs, responseMs: 100 }, p95.overMs), slow);
+    expect(evaluateLatency(w, p95)).toEqual({ breached: false, value: 100, samples: 2 });
   });
 });
 
-describe('bounded sample window', () => {
+describe('sliding sample window', () => {
   it('keeps at most 1,000 samples by default, the newest ones', () => {
-    const samples = window(Array.from({ length: 1_500 }, (_, index) => index));
-    const kept = trimSampleWindow(samples, 3_600_000, NOW);
-    expect(kept).toHaveLength(MAX_LATENCY_SAMPLES);
-    expect(kept[0]!.valueMs).toBe(500);
-    expect(kept.at(-1)!.valueMs).toBe(1_499);
+    const w = window(Array.from({ length: 1_500 }, (_, index) => index), 3_600_000);
+    const values = windowValuesMs(w);
+    expect(values).toHaveLength(MAX_LATENCY_SAMPLES);
+    expect(values[0]).toBe(500);
+    expect(values.at(-1)).toBe(1_499);
   });
 
-  it('drops samples that have left the window', () => {
-    const samples = [{ atMs: NOW - 300_000, valueMs: 1 }, { atMs: NOW - 1_000, valueMs: 2 }];
-    expect(trimSampleWindow(samples, 300_000, NOW)).toEqual([{ atMs: NOW - 1_000, valueMs: 2 }]);
+  it('a failed probe (no response time) adds no sample but still moves the window on', () => {
+    const w = slideWindow(window([100, 200]), { atMs: NOW + 299_500 }, p95.overMs);
+    expect([...windowValuesMs(w)]).toEqual([200]);
   });
 
-  it('orders samples that arrived out of order, oldest first', () => {
-    const samples = [{ atMs: NOW, valueMs: 2 }, { atMs: NOW - 1_000, valueMs: 1 }];
-    expect(trimSampleWindow(samples, 300_000, NOW).map((s) => s.valueMs)).toEqual([1, 2]);
+  it('keeps response times to the microsecond', () => {
+    expect([...windowValuesMs(window([12.3456789]))]).toEqual([12.346]);
+  });
+
+  it('drops a sample newer than the reading (a state written by a clock ahead)', () => {
+    const ahead = slideWindow([], { atMs: NOW + 5_000, responseMs: 900 }, p95.overMs);
+    expect(sampleCount(slideWindow(ahead, { atMs: NOW, responseMs: 100 }, p95.overMs))).toBe(1);
   });
 
   it.each([
@@ -95,6 +112,6 @@ describe('bounded sample window', () => {
     [3, 3],
     [5, 3],
   ])('with a cap of 3, %s samples keep %s', (count, kept) => {
-    expect(trimSampleWindow(window(Array(count).fill(100)), 300_000, NOW, 3)).toHaveLength(kept);
+    expect(sampleCount(window(Array(count).fill(100), p95.overMs, 3))).toBe(kept);
   });
 });
