@@ -6,6 +6,7 @@
  *
  *   npm run bench:alerts -- --rules none
  *   npm run bench:alerts -- --rules all --alerts 200 --load 1000 --duration 20s
+ *   BENCH_EVALUATOR_PROF=/tmp/prof npm run bench:alerts   (also writes the evaluator's CPU profile)
  *
  * 1. Alert latency: from just before `queue.add` of a batch holding one failing result (of a
  *    check with failureThreshold 1 that was up) to the moment both its AlertEvent is waiting
@@ -412,9 +413,15 @@ interface Evaluator {
   started: Promise<void>;
 }
 
+/** BENCH_EVALUATOR_PROF=DIR writes the evaluator's CPU profile (node --cpu-prof) into DIR. */
+function profileFlags(): string[] {
+  const dir = process.env.BENCH_EVALUATOR_PROF;
+  return dir ? ['--cpu-prof', '--cpu-prof-dir', dir] : [];
+}
+
 /** `node --import tsx services/evaluator/main.ts`, as `npm run service -- evaluator` runs it. */
 function spawnEvaluator(env: NodeJS.ProcessEnv, watch: (pid: number | undefined) => void): Evaluator {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'services/evaluator/main.ts'], {
+  const child = spawn(process.execPath, [...profileFlags(), '--import', 'tsx', 'services/evaluator/main.ts'], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

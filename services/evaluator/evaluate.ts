@@ -12,6 +12,7 @@ import { applyResults, configuredCheckOf, subjectsRead, type Change } from './ap
 import { droppedPoint, stateChangePoint } from './points.js';
 import { shownStatus, type StoredState } from './stored-state.js';
 import type { UnknownSubjects } from './unknown-subjects.js';
+import type { ParsedStates } from './parsed-states.js';
 import type { CheckStatus } from './state-machine.js';
 
 const MAX_CONFLICT_RETRIES = 10;
@@ -25,6 +26,8 @@ export interface EvaluationDeps {
   /** Whether points go to the metrics buffer (false when no InfluxDB is configured). */
   recordMetrics: boolean;
   unknown?: UnknownSubjects;
+  /** States this evaluator wrote, kept parsed (parsed-states.ts); without it every state is parsed. */
+  parsedStates?: ParsedStates;
 }
 
 const isFailing = (status: CheckStatus) => status === 'pending' || status === 'down';
@@ -69,14 +72,17 @@ async function tryCommit(deps: EvaluationDeps, subjects: string[], plan: (stored
     const texts = keys.length > 0 ? await stateRedis.mget(...keys) : [];
     const stored = new Map<string, StoredState>();
     texts.forEach((text, index) => {
-      if (text) stored.set(subjects[index]!, JSON.parse(text) as StoredState);
+      if (!text) return;
+      const subject = subjects[index]!;
+      stored.set(subject, deps.parsedStates ? deps.parsedStates.take(subject, text) : JSON.parse(text) as StoredState);
     });
     const { changes, points } = await plan(stored);
     for (const change of changes) for (const transition of change.transitions) points.push(stateChangePoint(change.check.id, change.region, transition));
     const events = changes.flatMap((change) => change.raised.filter((raised) => raised.notify).map((raised) => raised.event));
 
     const transaction = stateRedis.multi();
-    for (const change of changes) transaction.set(REDIS_KEYS.checkState(change.subject), JSON.stringify(change.after));
+    const written = changes.map((change) => JSON.stringify(change.after));
+    changes.forEach((change, index) => transaction.set(REDIS_KEYS.checkState(change.subject), written[index]!));
     for (const change of changes) for (const { event, rule, value } of change.raised) stageAlert(transaction, event, change.subject, rule, value);
     stageAlertEvents(transaction, events);
     for (const change of changes) for (const transition of change.transitions) stageTransition(transaction, change.subject, transition);
@@ -93,6 +99,7 @@ async function tryCommit(deps: EvaluationDeps, subjects: string[], plan: (stored
     if (recadenced.length > 0) transaction.publish(REDIS_KEYS.failingChanged, recadenced.map((c) => c.subject).join(','));
     if (deps.recordMetrics && points.length > 0) transaction.rpush(REDIS_KEYS.metricsBuffer, ...points);
     if ((await transaction.exec()) === null) return undefined;
+    changes.forEach((change, index) => deps.parsedStates?.remember(change.subject, written[index]!, change.after));
 
     logChanges(deps.log, changes);
     if (events.length > 0) await forwardCommitted(deps);

@@ -5,6 +5,7 @@ import { MetricsFlusher, type MetricsWriter } from '../../libs/metrics/index.js'
 import { createQueue, createWorker } from '../../libs/queues/index.js';
 import type { RunningService } from '../../libs/service.js';
 import { evaluateBatch } from './evaluate.js';
+import { ParsedStates } from './parsed-states.js';
 import { reconcileStates } from './reconcile.js';
 import { forwardAlerts } from './alert-outbox.js';
 import { sweepNoData } from './no-data.js';
@@ -64,7 +65,7 @@ export function startEvaluator(options: EvaluatorOptions): RunningEvaluator {
     return next;
   };
 
-  const deps = { stateRedis: options.stateRedis, alerts, log, recordMetrics: flusher !== undefined, unknown: new UnknownSubjects(log) };
+  const deps = { stateRedis: options.stateRedis, alerts, log, recordMetrics: flusher !== undefined, unknown: new UnknownSubjects(log), parsedStates: new ParsedStates() };
   const reconcile = (reason: string): Promise<void> => serially(async () => {
     const report = await reconcileStates(deps, checks);
     if (report.deleted + report.reset > 0) log.info({ reason, ...report }, 'states of removed or relabelled checks reconciled');

@@ -12,7 +12,8 @@
  * probe's time is its timeout, which says nothing about normal speed and is another rule's alert.
  */
 
-import type { MeasuredRule } from './measured-rule.js';
+import { fromMicros, toMicros, type MeasuredRule } from './measured-rule.js';
+import { kthSmallest } from './order-statistics.js';
 
 /** Scales MAD to estimate the standard deviation of normally distributed data (1 / Φ⁻¹(3/4)). */
 export const MAD_TO_SIGMA = 1.4826;
@@ -59,17 +60,28 @@ export interface AnomalyVerdict {
   samples: number;
 }
 
-export function median(values: readonly number[]): number | undefined {
-  if (values.length === 0) return undefined;
-  const sorted = Float64Array.from(values).sort();
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+export function median(values: ArrayLike<number>): number | undefined {
+  return values.length === 0 ? undefined : medianInPlace(Float64Array.from(values));
 }
 
-export function robustBaseline(values: readonly number[]): Baseline | undefined {
-  const centre = median(values);
-  if (centre === undefined) return undefined;
-  return { median: centre, mad: median(values.map((value) => Math.abs(value - centre)))! };
+/** The median of `scratch`, which it reorders. */
+function medianInPlace(scratch: Float64Array): number {
+  const middle = scratch.length >>> 1;
+  const upper = kthSmallest(scratch, middle);
+  if (scratch.length % 2 === 1) return upper;
+  // kthSmallest leaves everything before `middle` no larger than it: the lower middle is their maximum.
+  let lower = scratch[0]!;
+  for (let index = 1; index < middle; index++) if (scratch[index]! > lower) lower = scratch[index]!;
+  return (lower + upper) / 2;
+}
+
+/** Median and MAD in one scratch copy: the deviations overwrite the values, whose order no longer matters. */
+export function robustBaseline(values: ArrayLike<number>): Baseline | undefined {
+  if (values.length === 0) return undefined;
+  const scratch = Float64Array.from(values);
+  const centre = medianInPlace(scratch);
+  for (let index = 0; index < scratch.length; index++) scratch[index] = Math.abs(scratch[index]! - centre);
+  return { median: centre, mad: medianInPlace(scratch) };
 }
 
 /** The spread a score is measured in: 1.4826 × MAD, but never below the floors, so MAD = 0 cannot divide by zero. */
@@ -82,8 +94,8 @@ export function spreadOf(baseline: Baseline, rule: Pick<AnomalyRule, 'minSpreadM
  * Only slowdowns are anomalous: a check answering faster than usual hurts nobody, and the fast
  * failures that matter (an error page, a refused connection) are caught by the probe's assertions.
  */
-export function detectAnomaly(history: readonly number[], responseMs: number, rule: AnomalyRule = DEFAULT_ANOMALY_RULE): AnomalyVerdict {
-  const window = history.slice(-rule.windowSamples);
+export function detectAnomaly(history: readonly number[] | Float64Array, responseMs: number, rule: AnomalyRule = DEFAULT_ANOMALY_RULE): AnomalyVerdict {
+  const window = history.length > rule.windowSamples ? history.slice(-rule.windowSamples) : history;
   const baseline = robustBaseline(window);
   if (baseline === undefined) return { anomalous: false, samples: 0 };
   if (window.length < rule.minSamples) return { anomalous: false, baseline, samples: window.length };
@@ -93,7 +105,9 @@ export function detectAnomaly(history: readonly number[], responseMs: number, ru
 
 /** Appends a sample and keeps only the last `windowSamples`, so the stored history stays bounded. */
 export function rememberSample(history: readonly number[], responseMs: number, rule: Pick<AnomalyRule, 'windowSamples'> = DEFAULT_ANOMALY_RULE): number[] {
-  return [...history, responseMs].slice(-rule.windowSamples);
+  const kept = history.slice(Math.max(0, history.length + 1 - rule.windowSamples));
+  kept.push(responseMs);
+  return kept;
 }
 
 /**
@@ -104,11 +118,18 @@ export function rememberSample(history: readonly number[], responseMs: number, r
 export const ANOMALY_STREAK = 3;
 
 export interface AnomalyMemory {
-  /** Recent successful response times, oldest first, at most `windowSamples`. */
-  samples: number[];
+  /** Recent successful response times in whole µs (`toMicros`), oldest first, at most `windowSamples`. */
+  micros: number[];
   /** Anomalous results in a row (while quiet) or normal ones in a row (while firing). */
   streak: number;
   firing: boolean;
+}
+
+/** A plain loop: Float64Array.from with a map function goes through the iterator protocol, several times slower. */
+function millisOf(micros: readonly number[]): Float64Array {
+  const millis = new Float64Array(micros.length);
+  for (let index = 0; index < micros.length; index++) millis[index] = fromMicros(micros[index]!);
+  return millis;
 }
 
 export const anomalyAlertRule: MeasuredRule<AnomalyRule, AnomalyMemory> = {
@@ -116,11 +137,12 @@ export const anomalyAlertRule: MeasuredRule<AnomalyRule, AnomalyMemory> = {
   alertname: 'LatencyAnomaly',
   configOf: (check) => check.anomaly,
   observe(memory, reading, rule) {
-    const current = memory ?? { samples: [], streak: 0, firing: false };
+    // A memory without `micros` is from before samples were kept in µs: start afresh.
+    const current = memory?.micros ? memory : { micros: [], streak: 0, firing: false };
     if (reading.responseMs === undefined) return { memory: current };
-    const verdict = detectAnomaly(current.samples, reading.responseMs, rule);
-    const samples = rememberSample(current.samples, reading.responseMs, rule);
-    if (verdict.score === undefined || verdict.baseline === undefined) return { memory: { ...current, samples } };
+    const verdict = detectAnomaly(millisOf(current.micros), reading.responseMs, rule);
+    const micros = rememberSample(current.micros, toMicros(reading.responseMs), rule);
+    if (verdict.score === undefined || verdict.baseline === undefined) return { memory: { ...current, micros } };
     // While quiet, count anomalies in a row; while firing, count normal results in a row.
     const towardsChange = current.firing ? !verdict.anomalous : verdict.anomalous;
     const streak = towardsChange ? current.streak + 1 : 0;
@@ -128,7 +150,7 @@ export const anomalyAlertRule: MeasuredRule<AnomalyRule, AnomalyMemory> = {
     const normal = `median ${verdict.baseline.median}ms`;
     const value = `${reading.responseMs}ms, ${Math.round(verdict.score * 10) / 10} deviations from the ${normal}`;
     return {
-      memory: { samples, streak: firing === current.firing ? streak : 0, firing },
+      memory: { micros, streak: firing === current.firing ? streak : 0, firing },
       verdict: { firing, value, description: `response time ${reading.responseMs}ms is far slower than this check's normal (${normal} over the last ${verdict.samples} results)` },
     };
   },

@@ -7,7 +7,7 @@
  * and is exact on small windows: p95 of 20 samples is the 19th slowest.
  */
 
-import type { MeasuredRule, Reading } from './measured-rule.js';
+import { fromMicros, toMicros, type MeasuredRule, type Reading } from './measured-rule.js';
 import { kthSmallest } from './order-statistics.js';
 
 export type Percentile = 50 | 90 | 95 | 99;
@@ -41,12 +41,9 @@ export const MAX_LATENCY_SAMPLES = 1_000;
  * The window, as the rule keeps it between results: flat, so the stored JSON is short and parses
  * into one array. [referenceMs, age1, value1, age2, value2, ...], oldest first: each sample's time
  * as its age in ms before referenceMs (the last reading's time), its response time in whole
- * microseconds. The window is rewritten on every result, and integers parse and print several
- * times faster than fractions (docs/BENCHMARKS.md); no probe measures finer than a microsecond.
+ * microseconds (`toMicros`).
  */
 export type LatencyWindow = number[];
-
-export const toMicros = (ms: number): number => Math.round(ms * 1_000);
 
 /** Nearest-rank percentile of `values`; undefined for no values. */
 export function nearestRankPercentile(values: ArrayLike<number>, percentile: Percentile): number | undefined {
@@ -84,7 +81,7 @@ export function sampleCount(window: LatencyWindow): number {
 /** The window's response times in ms, oldest first. */
 export function windowValuesMs(window: LatencyWindow): Float64Array {
   const values = new Float64Array(sampleCount(window));
-  for (let i = 0; i < values.length; i++) values[i] = window[2 + 2 * i]! / 1_000;
+  for (let i = 0; i < values.length; i++) values[i] = fromMicros(window[2 + 2 * i]!);
   return values;
 }
 

@@ -18,6 +18,14 @@ export interface Reading {
   certDaysLeft?: number;
 }
 
+/**
+ * Response times in rule memories are whole microseconds: memories are rewritten on every
+ * result, integers print and parse several times faster than fractions (docs/BENCHMARKS.md),
+ * and no probe measures finer than a microsecond.
+ */
+export const toMicros = (ms: number): number => Math.round(ms * 1_000);
+export const fromMicros = (micros: number): number => micros / 1_000;
+
 export interface RuleVerdict {
   firing: boolean;
   /** Sets the alert's severity label; changing it updates the one alert rather than raising another. */

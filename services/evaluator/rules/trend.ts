@@ -108,8 +108,14 @@ export const MAX_TREND_SAMPLES = 200;
 export type TrendMetric = 'responseTime' | 'certificateExpiry';
 export type TrendAlertConfig = TrendRule & { metric: TrendMetric };
 
-/** Flat like LatencyWindow: [referenceMs, age1, value1, ...], oldest first, at least windowMs / MAX_TREND_SAMPLES apart. */
-export type TrendMemory = number[];
+/**
+ * Flat like LatencyWindow: [referenceMs, age1, value1, ...], oldest first, at least
+ * windowMs / MAX_TREND_SAMPLES apart, each value in whole thousandths of its unit, so the
+ * memory holds only integers (see `toMicros`).
+ */
+export interface TrendMemory {
+  thousandths: number[];
+}
 
 const DAY = 86_400_000;
 
@@ -125,11 +131,13 @@ function describeValue(value: number, metric: TrendMetric): string {
 /** Keeps the window's samples, thinned so that a 1 s check over a 6 h window still keeps MAX_TREND_SAMPLES. */
 function thinned(memory: TrendMemory, sample: TrendSample | undefined, rule: TrendAlertConfig, nowMs: number): TrendSample[] {
   const spacingMs = rule.windowMs / MAX_TREND_SAMPLES;
-  const referenceMs = memory[0] ?? nowMs;
+  // Memory without `thousandths` is from before values were kept as integers: start afresh.
+  const flat = memory.thousandths ?? [];
+  const referenceMs = flat[0] ?? nowMs;
   const kept: TrendSample[] = [];
-  for (let i = 1; i + 1 < memory.length; i += 2) {
-    const atMs = referenceMs - memory[i]!;
-    if (atMs <= nowMs && nowMs - atMs < rule.windowMs) kept.push({ atMs, value: memory[i + 1]! });
+  for (let i = 1; i + 1 < flat.length; i += 2) {
+    const atMs = referenceMs - flat[i]!;
+    if (atMs <= nowMs && nowMs - atMs < rule.windowMs) kept.push({ atMs, value: flat[i + 1]! / 1_000 });
   }
   const last = kept.at(-1);
   if (sample !== undefined && (last === undefined || sample.atMs - last.atMs >= spacingMs)) kept.push(sample);
@@ -138,8 +146,8 @@ function thinned(memory: TrendMemory, sample: TrendSample | undefined, rule: Tre
 
 function encoded(samples: readonly TrendSample[], referenceMs: number): TrendMemory {
   const flat = [referenceMs];
-  for (const sample of samples) flat.push(referenceMs - sample.atMs, sample.value);
-  return flat;
+  for (const sample of samples) flat.push(referenceMs - sample.atMs, Math.round(sample.value * 1_000));
+  return { thousandths: flat };
 }
 
 export const trendAlertRule: MeasuredRule<TrendAlertConfig, TrendMemory> = {
@@ -148,7 +156,7 @@ export const trendAlertRule: MeasuredRule<TrendAlertConfig, TrendMemory> = {
   configOf: (check) => check.trend,
   observe(memory, reading, rule) {
     const value = metricOf(reading, rule.metric);
-    const kept = thinned(memory ?? [], value === undefined ? undefined : { atMs: reading.atMs, value }, rule, reading.atMs);
+    const kept = thinned(memory ?? { thousandths: [] }, value === undefined ? undefined : { atMs: reading.atMs, value }, rule, reading.atMs);
     const samples = encoded(kept, reading.atMs);
     const forecast = forecastTrend(kept, rule, reading.atMs);
     const limit = describeValue(rule.limit, rule.metric);

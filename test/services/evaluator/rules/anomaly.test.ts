@@ -22,6 +22,8 @@ describe('anomaly rule', () => {
     { values: [7], expected: 7 },
     { values: [3, 1, 2], expected: 2 },
     { values: [4, 1, 3, 2], expected: 2.5 },
+    { values: [9, 9, 1, 5, 7, 1], expected: 6 },
+    { values: [10, 2, 2, 2, 8, 10, 10, 2], expected: 5 },
   ])('the median of $values is $expected', ({ values, expected }) => {
     expect(median(values)).toBe(expected);
   });
