@@ -32,3 +32,14 @@ export function transitionIdOf(alert: { fingerprint: string; status: string; sta
   const severity = alert.labels.severity;
   return [alert.fingerprint, alert.status, startsAt, ...(severity === undefined ? [] : [severity.replaceAll(':', '.')])];
 }
+
+/**
+ * A notification's idempotency key (Standard Webhooks `webhook-id`): the channel, the group and
+ * the transitions of the alerts it carries. Every attempt and every notifier replica computes
+ * the same key for the same message, so a receiver can drop a repeat.
+ */
+export function notificationIdOf(channelId: string, groupKey: string, alerts: ReadonlyArray<Parameters<typeof transitionIdOf>[0]>): string {
+  const transitions = alerts.map((alert) => transitionIdOf(alert).join('|')).sort();
+  const digest = createHash('sha256').update(JSON.stringify([channelId, groupKey, transitions])).digest('hex').slice(0, 32);
+  return `msg_${digest}`;
+}

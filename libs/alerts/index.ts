@@ -1,3 +1,3 @@
-export { fingerprintOf, transitionIdOf } from './identity.js';
+export { fingerprintOf, notificationIdOf, transitionIdOf } from './identity.js';
 export { HISTORY_LENGTH, historyOfCheck, listActiveAlerts, stageAlert, stageTransition, type ActiveAlert, type StateTransition } from './store.js';
 export { alreadyNotified, recordNotified, type NotificationRecord } from './notification-log.js';

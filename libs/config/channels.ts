@@ -1,21 +1,12 @@
 import { z } from 'zod';
-import { duration, httpUrl, id, inMs, stringMap, type Same } from './fields.js';
+import { CHANNEL_LIST, CHANNEL_TYPES } from '../channels/registry.js';
 
-export const CHANNEL_TYPES = ['webhook'] as const;
+export { CHANNEL_TYPES };
 
-const webhookChannel = inMs(z.strictObject({
-  id,
-  type: z.literal('webhook'),
-  url: httpUrl,
-  headers: stringMap.default(() => ({})),
-  timeout: duration.default(10_000),
-}), ['timeout']);
+/** Each channel owns its schema (libs/channels/<type>/); the configuration takes their union. */
+export const channel = z.discriminatedUnion('type', CHANNEL_LIST.map((item) => item.schema) as unknown as [typeof CHANNEL_LIST[number]['schema']], {
+  error: () => `expected one of ${CHANNEL_TYPES.map((t) => `"${t}"`).join(', ')}`,
+});
 
-export const channel = z.discriminatedUnion('type', [webhookChannel], { error: () => `expected one of ${CHANNEL_TYPES.map((t) => `"${t}"`).join(', ')}` });
-
-export type ChannelConfig = z.output<typeof channel>;
-export type WebhookChannelConfig = Extract<ChannelConfig, { type: 'webhook' }>;
-
-/** CHANNEL_TYPES names exactly the types of the union, or this does not compile. */
-const typesListed: Same<ChannelConfig['type'], (typeof CHANNEL_TYPES)[number]> = true;
-void typesListed;
+export type { ChannelConfig } from '../channels/registry.js';
+export type { WebhookChannelConfig } from '../channels/webhook/index.js';

@@ -1,7 +1,7 @@
 import { UnrecoverableError } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { alreadyNotified, recordNotified } from '../../libs/alerts/index.js';
+import { alreadyNotified, notificationIdOf, recordNotified } from '../../libs/alerts/index.js';
 import { ChannelError, sendNotification } from '../../libs/channels/index.js';
 import type { Config } from '../../libs/config/index.js';
 import type { Processor } from '../../libs/queues/index.js';
@@ -42,6 +42,7 @@ export function deliveryProcessor({ redis, getConfig, externalUrl, log }: Delive
     }
     try {
       await sendNotification(channel, {
+        id: notificationIdOf(channelId, delivery.groupKey, alerts),
         receiver: channelId,
         groupKey: delivery.groupKey,
         groupLabels: delivery.groupLabels,

@@ -11,6 +11,7 @@ export interface ReceivedRequest {
 export interface Answer {
   status: number;
   body?: string;
+  headers?: Record<string, string>;
   /** Hold the answer this long (to exceed a channel's timeout). */
   delayMs?: number;
 }
@@ -41,6 +42,7 @@ export class RecordingReceiver {
         const answer = this.responder(this.answered++, recorded);
         const reply = (): void => {
           res.statusCode = answer.status;
+          for (const [name, value] of Object.entries(answer.headers ?? {})) res.setHeader(name, value);
           res.end(answer.body ?? '');
         };
         if (answer.delayMs) setTimeout(reply, answer.delayMs).unref();

@@ -14,7 +14,7 @@ function alert(overrides: Partial<AlertEvent> = {}): AlertEvent {
 }
 
 function notification(alerts: AlertEvent[]): Notification {
-  return { receiver: 'ops-hook', groupKey: '{}:{check="shop-api"}', groupLabels: { check: 'shop-api' }, alerts, externalURL: 'https://vigil.example' };
+  return { id: 'msg_1', receiver: 'ops-hook', groupKey: '{}:{check="shop-api"}', groupLabels: { check: 'shop-api' }, alerts, externalURL: 'https://vigil.example' };
 }
 
 describe('the Alertmanager webhook message', () => {

@@ -3,9 +3,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   ChannelPermanentError,
   ChannelRetryableError,
-  CHANNELS,
+  CHANNEL_LIST,
   outcomeOfStatus,
   sendNotification,
+  standardWebhookSignature,
   USER_AGENT,
   webhook,
   type Notification,
@@ -29,10 +30,11 @@ async function receiver(responder?: Responder): Promise<RecordingReceiver> {
 }
 
 function channel(url: string, fields: Partial<WebhookChannelConfig> = {}): WebhookChannelConfig {
-  return { id: 'ops-hook', type: 'webhook', url, headers: {}, timeoutMs: 2_000, ...fields };
+  return { id: 'ops-hook', type: 'webhook', url, headers: {}, contentType: 'application/json', timeoutMs: 2_000, ...fields };
 }
 
 const notification: Notification = {
+  id: 'msg_0123456789abcdef',
   receiver: 'ops-hook',
   groupKey: '{}:{check="shop-api"}',
   groupLabels: { check: 'shop-api' },
@@ -65,7 +67,7 @@ describe('the webhook channel', () => {
   });
 
   it('is what the registry sends webhook channels through', async () => {
-    expect(CHANNELS.webhook).toBe(webhook);
+    expect(CHANNEL_LIST).toContain(webhook);
     const hook = await receiver();
     await sendNotification(channel(hook.url), notification, { log });
     expect(hook.requests).toHaveLength(1);
@@ -114,6 +116,51 @@ describe('the webhook channel', () => {
     const hook = await receiver(() => ({ status: 400, body: 'x'.repeat(100_000) }));
     const failure = await webhook.send(channel(hook.url), notification, { log }).catch((err: unknown) => err);
     expect((failure as Error).message.length).toBeLessThan(1_000);
+  });
+});
+
+describe('the webhook channel, Standard Webhooks headers', () => {
+  it('sends the notification id as webhook-id and the attempt time as webhook-timestamp', async () => {
+    const hook = await receiver();
+    await webhook.send(channel(hook.url), notification, { log, now: new Date('2026-01-01T00:00:10Z') });
+    expect(hook.requests[0]?.headers).toMatchObject({ 'webhook-id': 'msg_0123456789abcdef', 'webhook-timestamp': '1767225610' });
+    expect(hook.requests[0]?.headers['webhook-signature']).toBeUndefined();
+  });
+
+  it('signs like the Standard Webhooks reference (its published test vector)', () => {
+    expect(standardWebhookSignature('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', 'msg_p5jXN8AQM9LWM0D4loKWxJek', '1614265330', '{"test": 2432232314}'))
+      .toBe('v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=');
+  });
+
+  it('signs id, timestamp and the exact body it sent when a secret is configured', async () => {
+    const hook = await receiver();
+    await webhook.send(channel(hook.url, { secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' }), notification, { log });
+    const [request] = hook.requests;
+    const headers = request!.headers as Record<string, string>;
+    expect(headers['webhook-signature']).toBe(standardWebhookSignature('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', headers['webhook-id']!, headers['webhook-timestamp']!, JSON.stringify(request!.body)));
+  });
+});
+
+describe('the webhook channel with a template', () => {
+  it('posts the rendered template instead of the Alertmanager message, JSON-escaping label values', async () => {
+    const hook = await receiver();
+    const risky = { ...notification, alerts: [{ ...notification.alerts[0]!, labels: { ...notification.alerts[0]!.labels, check: 'shop "api"\nline' } }] };
+    await webhook.send(channel(hook.url, { template: '{"text": "{{ status }}: {{#alerts}}{{ labels.check }}{{/alerts}}"}' }), risky, { log });
+    expect(hook.requests[0]?.body).toEqual({ text: 'firing: shop "api"\nline' });
+  });
+});
+
+describe('the webhook channel, when the receiver asks to wait', () => {
+  it('passes on Retry-After of a 429 so the retry waits as long as asked', async () => {
+    const hook = await receiver(() => ({ status: 429, body: 'slow down', headers: { 'retry-after': '7' } }));
+    const failure = await webhook.send(channel(hook.url), notification, { log }).catch((err: unknown) => err);
+    expect(failure).toBeInstanceOf(ChannelRetryableError);
+    expect(failure).toMatchObject({ status: 429, retryAfterMs: 7_000, body: 'slow down' });
+  });
+
+  it('resolves with the receiver answer, for the delivery log', async () => {
+    const hook = await receiver(() => ({ status: 202, body: 'queued as 42' }));
+    await expect(webhook.send(channel(hook.url), notification, { log })).resolves.toEqual({ status: 202, body: 'queued as 42' });
   });
 });
 

@@ -71,7 +71,7 @@ describe('the example from the issue', () => {
   });
 
   it('takes the channel URL from the environment', () => {
-    expect(config.channels).toEqual([{ id: 'oncall', type: 'webhook', url: WEBHOOK, headers: {}, timeoutMs: 10_000 }]);
+    expect(config.channels).toEqual([{ id: 'oncall', type: 'webhook', url: WEBHOOK, headers: {}, contentType: 'application/json', timeoutMs: 10_000 }]);
   });
 
   it('fills in the route fields the file leaves out', () => {

@@ -59,7 +59,7 @@ describe('unknown keys', () => {
     { name: 'in expect', yaml: httpCheck('expect: { statusCode: 200 }'), path: 'checks[0].expect.statusCode', message: /unknown key/ },
     { name: 'in a watch', yaml: 'watches:\n  - { id: w, paths: [/x], pattern: x }\n', path: 'watches[0].pattern', message: /unknown key/ },
     { name: 'in a watch threshold', yaml: 'watches:\n  - { id: w, paths: [/x], threshold: { count: 1, within: 1m, per: file } }\n', path: 'watches[0].threshold.per', message: /unknown key/ },
-    { name: 'in a channel', yaml: 'channels:\n  - { id: c, type: webhook, url: "https://h.example/", secret: x }\n', path: 'channels[0].secret', message: /unknown key/ },
+    { name: 'in a channel', yaml: 'channels:\n  - { id: c, type: webhook, url: "https://h.example/", signingKey: x }\n', path: 'channels[0].signingKey', message: /unknown key/ },
     { name: 'in a route', yaml: `${CHANNEL}routes:\n  - { channels: [oncall], receiver: oncall }\n`, path: 'routes[0].receiver', message: /unknown key/ },
   ])('rejects one $name', (c) => expectOneProblem(c));
 

@@ -40,7 +40,7 @@ async function receiver(responder?: Responder, { listen = true } = {}): Promise<
 }
 
 function webhookChannel(id: string, url: string): ChannelConfig {
-  return { id, type: 'webhook', url, headers: {}, timeoutMs: 2_000 };
+  return { id, type: 'webhook', url, headers: {}, contentType: 'application/json', timeoutMs: 2_000 };
 }
 
 function route(fields: Partial<RouteConfig> & Pick<RouteConfig, 'channels'>): RouteConfig {
