@@ -37,6 +37,12 @@ export const REDIS_KEYS = {
   stateHistory: (checkInRegion: string) => `vigil:history:${checkInRegion}`,
   /** Hash JSON [channel, group key, fingerprint] → JSON NotificationRecord: the last transition each channel was sent (libs/alerts). */
   notificationLog: 'vigil:notifications',
+  /** Hash silence id → JSON Silence: label matchers muting notifications for a time (libs/alerts/silences.ts). */
+  silences: 'vigil:silences',
+  /** Hash fingerprint → JSON Acknowledgement: alerts someone took on; they stop repeating and escalating (libs/alerts/acks.ts). */
+  acks: 'vigil:acks',
+  /** Hash window id → JSON MaintenanceWindow: one-off or recurring maintenance (libs/alerts/maintenance.ts). */
+  maintenanceWindows: 'vigil:maintenance:windows',
   /** List of InfluxDB line-protocol strings waiting to be written. */
   metricsBuffer: 'vigil:metrics:buffer',
   /** String with a TTL: held by the one process flushing the metrics buffer. */
