@@ -35,8 +35,18 @@ export const REDIS_KEYS = {
   activeAlerts: 'vigil:alerts:active',
   /** List of JSON StateTransition, newest first, capped: a subject's recent state changes (libs/alerts). */
   stateHistory: (checkInRegion: string) => `vigil:history:${checkInRegion}`,
-  /** Hash JSON [channel, group key, fingerprint] → JSON NotificationRecord: the last transition each channel was sent (libs/alerts). */
+  /** Hash JSON [channel, group key, fingerprint] → JSON NotificationRecord: what each channel was told, queued, sent or failed (libs/alerts). */
   notificationLog: 'vigil:notifications',
+  /** Prefix of strings `vigil:sent:<notification id>` with a TTL: the receiver accepted this notification. */
+  notificationSent: 'vigil:sent:',
+  /** Hash: one aggregation group of the notifier (alerts, timer, who was told when; services/notifier/groups.ts). */
+  group: (groupKey: string) => `vigil:group:${groupKey}`,
+  /** Set of the group keys that have a group hash: the sweeper re-arms their timers. */
+  groups: 'vigil:groups',
+  /** List of JSON DeliveryLogEntry, newest first, capped: the last deliveries to a channel (libs/alerts/delivery-log.ts). */
+  deliveryLog: (channelId: string) => `vigil:deliveries:${channelId}`,
+  /** String: a channel's rate-limit window (services/notifier/rate-limit.ts). */
+  channelRate: (channelId: string) => `vigil:rate:${channelId}`,
   /** Hash silence id → JSON Silence: label matchers muting notifications for a time (libs/alerts/silences.ts). */
   silences: 'vigil:silences',
   /** Hash fingerprint → JSON Acknowledgement: alerts someone took on; they stop repeating and escalating (libs/alerts/acks.ts). */

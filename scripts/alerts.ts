@@ -1,6 +1,8 @@
 /**
- * `npm run alerts -- list | history CHECK [--limit N] [--json]`: what is firing and how checks
- * changed state, read from the alert store (libs/alerts) that the api service will also use.
+ * `npm run alerts -- <command> [--json]`: what is firing (`list`), how checks changed state
+ * (`history CHECK`), silences (`silence add | list | expire`) and acknowledgements (`ack`,
+ * `acks`), read and written with the libs/alerts functions the notifier and the api service
+ * use, so the CLI never disagrees with them. `--help` prints every command.
  */
 import { execute, parseCommand, USAGE } from './alerts/cli.js';
 import { runRedisTool } from './cli-support.js';

@@ -34,12 +34,13 @@ export function transitionIdOf(alert: { fingerprint: string; status: string; sta
 }
 
 /**
- * A notification's idempotency key (Standard Webhooks `webhook-id`): the channel, the group and
- * the transitions of the alerts it carries. Every attempt and every notifier replica computes
- * the same key for the same message, so a receiver can drop a repeat.
+ * A notification's idempotency key (Standard Webhooks `webhook-id`): the channel, the group, the
+ * flush that made it and the transitions of the alerts it carries. Every attempt and every
+ * notifier replica computes the same key for the same message, so a receiver can drop a repeat;
+ * a later repeat of an unchanged group is a new notification with a new key.
  */
-export function notificationIdOf(channelId: string, groupKey: string, alerts: ReadonlyArray<Parameters<typeof transitionIdOf>[0]>): string {
+export function notificationIdOf(channelId: string, groupKey: string, alerts: ReadonlyArray<Parameters<typeof transitionIdOf>[0]>, flushAtMs: number): string {
   const transitions = alerts.map((alert) => transitionIdOf(alert).join('|')).sort();
-  const digest = createHash('sha256').update(JSON.stringify([channelId, groupKey, transitions])).digest('hex').slice(0, 32);
+  const digest = createHash('sha256').update(JSON.stringify([channelId, groupKey, flushAtMs, transitions])).digest('hex').slice(0, 32);
   return `msg_${digest}`;
 }

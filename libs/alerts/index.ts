@@ -1,4 +1,8 @@
 export { fingerprintOf, notificationIdOf, transitionIdOf } from './identity.js';
 export { HISTORY_LENGTH, historyOfCheck, listActiveAlerts, stageAlert, stageTransition, type ActiveAlert, type StateTransition } from './store.js';
-export { alreadyNotified, recordNotified, type NotificationRecord } from './notification-log.js';
+export { logFieldOf, markDelivered, recordOf, SENT_MARKER_TTL_S, toldRecords, wasSent, type DeliveryState, type NotificationRecord } from './notification-log.js';
 export { equalityMatchers, formatMatcher, formatMatchers, labelMatcherText, matchesAll, matcherMatches, MatcherSyntaxError, parseMatcher, parseMatchers, type LabelMatcher, type MatchOperator } from './matchers.js';
+export { appendDeliveryLog, DELIVERY_LOG_LENGTH, deliveryAlertsOf, readDeliveryLog, type DeliveryLogEntry, type DeliveryOutcome } from './delivery-log.js';
+export { activeSilences, createSilence, expireSilence, listSilences, SILENCE_LIMITS, SILENCE_RETENTION_MS, SilenceError, silenceStatus, silencesMuting, type Silence, type SilenceErrorCode, type SilenceInput, type SilenceStatus } from './silences.js';
+export { acknowledge, acknowledgementsOf, ACK_LIMITS, AckError, isAcknowledged, listAcknowledgements, removeAcknowledgements, type Acknowledgement, type AckErrorCode } from './acks.js';
+export { alertInMaintenance, checksInMaintenance, createMaintenanceWindow, deleteMaintenanceWindow, describeCoverage, describeSchedule, listMaintenanceWindows, MaintenanceError, syncMaintenanceSet, validateWindowInput, windowActiveAt, windowCovers, type CheckLabels, type MaintenanceChange, type MaintenanceErrorCode, type MaintenanceSchedule, type MaintenanceWindow, type MaintenanceWindowInput, type WindowActivity } from './maintenance.js';

@@ -1,6 +1,16 @@
 import type { z } from 'zod';
 import type { ReceiverAnswer } from './errors.js';
 import type { Notification, SendContext } from './types.js';
+import { discord } from './discord/index.js';
+import { email } from './email/index.js';
+import { log } from './log/index.js';
+import { mattermost } from './mattermost/index.js';
+import { ntfy } from './ntfy/index.js';
+import { opsgenie } from './opsgenie/index.js';
+import { pagerduty } from './pagerduty/index.js';
+import { slack } from './slack/index.js';
+import { teams } from './teams/index.js';
+import { telegram } from './telegram/index.js';
 import { webhook } from './webhook/index.js';
 
 /**
@@ -8,7 +18,7 @@ import { webhook } from './webhook/index.js';
  * The configuration schema is built from this list, so a type the configuration accepts
  * always has an implementation.
  */
-export const CHANNEL_LIST = [webhook] as const;
+export const CHANNEL_LIST = [webhook, slack, discord, teams, mattermost, pagerduty, opsgenie, telegram, ntfy, email, log] as const;
 
 type AnyChannel = (typeof CHANNEL_LIST)[number];
 export type ChannelConfig = z.output<AnyChannel['schema']>;

@@ -94,7 +94,8 @@ export function templateView(notification: Notification): TemplateView {
 export function renderTemplate(template: string, notification: Notification | TemplateView, escape: Escape = 'none'): string {
   const view = 'alerts' in notification && 'statusText' in notification ? notification : templateView(notification as Notification);
   // No partials: a template cannot pull in anything but the view.
-  return Mustache.render(template, view, {}, { escape: ESCAPES[escape] });
+  // Mustache hands numbers (firingCount) to the escape function as they are.
+  return Mustache.render(template, view, {}, { escape: (value: unknown) => ESCAPES[escape](String(value)) });
 }
 
 /** Longest template accepted: a message template, not a program. */

@@ -57,6 +57,8 @@ const commonFields = {
   paused: z.boolean().optional(),
   /** Copied onto alerts. */
   labels: labels.default(() => ({})),
+  /** While any of these checks is down, this check's alerts are held (inhibited): they would only repeat the news. */
+  dependsOn: z.array(id).min(1).optional(),
   regions: defaultable.regions.optional(),
   ...ruleFields,
 };

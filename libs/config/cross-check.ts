@@ -1,6 +1,7 @@
 import { checkTypeProblems } from './checks.js';
 import type { ConfigProblem } from './errors.js';
 import { show } from './fields.js';
+import { routesWithPaths } from './routes.js';
 import type { Config } from './schema.js';
 
 /** Rules that span fields or sections, checked once every field is known to be well formed. */
@@ -24,11 +25,20 @@ export function crossCheck(config: Config): ConfigProblem[] {
     problems.push(...checkTypeProblems(check, `checks[${index}]`));
   });
   const channelIds = new Set(config.channels.map((channel) => channel.id));
-  config.routes.forEach((route, index) => {
-    route.channels.forEach((channelId, position) => {
-      if (!channelIds.has(channelId)) {
-        problems.push({ path: `routes[${index}].channels[${position}]`, message: `no channel has the id ${show(channelId)} (defined: ${[...channelIds].join(', ') || 'none'})` });
-      }
+  const unknownChannel = (channelId: string, path: string): void => {
+    if (!channelIds.has(channelId)) problems.push({ path, message: `no channel has the id ${show(channelId)} (defined: ${[...channelIds].join(', ') || 'none'})` });
+  };
+  for (const { route, path } of routesWithPaths(config.routes)) {
+    if (route.channels.length === 0) problems.push({ path: `${path}.channels`, message: 'a route needs channels, or a parent route that has them' });
+    route.channels.forEach((channelId, position) => unknownChannel(channelId, `${path}.channels[${position}]`));
+    route.escalate.forEach((step, index) => step.channels.forEach((channelId, position) => unknownChannel(channelId, `${path}.escalate[${index}].channels[${position}]`)));
+  }
+  const checkIds = new Set(config.checks.map((check) => check.id));
+  config.checks.forEach((check, index) => {
+    (check.dependsOn ?? []).forEach((dependency, position) => {
+      const path = `checks[${index}].dependsOn[${position}]`;
+      if (dependency === check.id) problems.push({ path, message: 'a check cannot depend on itself' });
+      else if (!checkIds.has(dependency)) problems.push({ path, message: `no check has the id ${show(dependency)}` });
     });
   });
   return problems;

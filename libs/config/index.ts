@@ -5,5 +5,5 @@ export { parseConfig, loadConfigFile, configPathFrom, DEFAULT_CONFIG_FILE } from
 export { CHECK_DEFAULTS } from './check-common.js';
 export { CHECK_TYPES } from './checks.js';
 export { CHANNEL_TYPES } from './channels.js';
-export { ROUTE_DEFAULTS } from './routes.js';
+export { GROUP_BY_ALL, ROUTE_DEFAULTS, routesWithPaths } from './routes.js';
 export { ID_PATTERN, ID_RULE } from './fields.js';

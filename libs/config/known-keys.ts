@@ -43,6 +43,7 @@ function unwrap(schema: z.ZodType, value: unknown): z.ZodType {
   for (;;) {
     if (current instanceof z.ZodOptional || current instanceof z.ZodDefault || current instanceof z.ZodPrefault) current = current.unwrap() as z.ZodType;
     else if (current instanceof z.ZodPipe) current = current.in as z.ZodType;
+    else if (current instanceof z.ZodLazy) current = current.unwrap() as z.ZodType;
     else if (current instanceof z.ZodDiscriminatedUnion) {
       const option = matchingOption(current, value);
       if (option === undefined) return current;

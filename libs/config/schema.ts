@@ -7,7 +7,8 @@ import { z } from 'zod';
 import { checkDefaults } from './check-common.js';
 import { channel } from './channels.js';
 import { check, resolveCheck, type CheckConfig } from './checks.js';
-import { route } from './routes.js';
+import { inhibitRule } from './inhibit.js';
+import { defaultRouteInput, resolveDefaultRoute, resolveRoutes, routeInput, type DefaultRoute, type RouteConfig } from './routes.js';
 import { watch } from './watches.js';
 
 export const configSchema = z.strictObject({
@@ -15,7 +16,9 @@ export const configSchema = z.strictObject({
   checks: z.array(check).default(() => []),
   watches: z.array(watch).default(() => []),
   channels: z.array(channel).default(() => []),
-  routes: z.array(route).default(() => []),
+  defaultRoute: defaultRouteInput,
+  routes: z.array(routeInput).default(() => []),
+  inhibitRules: z.array(inhibitRule).default(() => []),
 });
 
 type ParsedConfig = z.output<typeof configSchema>;
@@ -24,10 +27,11 @@ type ParsedConfig = z.output<typeof configSchema>;
  * The validated, defaulted configuration every service works with.
  * Durations are milliseconds here (`...Ms`); the YAML file spells them "30s".
  */
-export type Config = Omit<ParsedConfig, 'defaults' | 'checks'> & { checks: CheckConfig[] };
+export type Config = Omit<ParsedConfig, 'defaults' | 'checks' | 'routes' | 'defaultRoute'> & { checks: CheckConfig[]; defaultRoute: DefaultRoute; routes: RouteConfig[] };
 
 /** Relative CA file paths are resolved against `baseDir`, the configuration file's directory. */
 export function resolveConfig(parsed: ParsedConfig, baseDir: string): Config {
-  const { defaults, checks, ...sections } = parsed;
-  return { ...sections, checks: checks.map((item) => resolveCheck(item, defaults, baseDir)) };
+  const { defaults, checks, routes, defaultRoute, ...sections } = parsed;
+  const root = resolveDefaultRoute(defaultRoute);
+  return { ...sections, checks: checks.map((item) => resolveCheck(item, defaults, baseDir)), defaultRoute: root, routes: resolveRoutes(routes, { channels: [], ...root }) };
 }

@@ -14,4 +14,5 @@ export type { TlsClientConfig } from './tls-client.js';
 export type { Scalar, ValueMatcher } from './matchers.js';
 export type { WatchConfig, WatchEvent } from './watches.js';
 export type { ChannelConfig, WebhookChannelConfig } from './channels.js';
-export type { RouteConfig } from './routes.js';
+export type { DefaultRoute, EscalationStep, RouteConfig } from './routes.js';
+export type { InhibitRule } from './inhibit.js';

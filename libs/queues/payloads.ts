@@ -91,8 +91,16 @@ export interface AlertEvent {
   endsAt?: string;
 }
 
+/** group-flushes: a group's timer; the flush it asks for is due at flushAtMs (services/notifier/flush.ts). */
+export interface GroupFlushJob {
+  groupKey: string;
+  flushAtMs: number;
+}
+
 /** deliveries: one notification to one channel. The channel's address is looked up at send time. */
 export interface DeliveryJob {
+  /** The idempotency key: the same for every attempt and replica (Standard Webhooks `webhook-id`). */
+  notificationId: string;
   channelId: string;
   groupKey: string;
   groupLabels: Record<string, string>;
@@ -146,7 +154,12 @@ export const payloadSchemas = {
     dropped: z.object({ count: z.number().int().positive(), fromMs: z.number(), toMs: z.number() }).optional(),
   }).refine((batch) => batch.results.length > 0 || batch.dropped !== undefined, { message: 'a batch holds results or a dropped count', path: ['results'] }),
   alerts: alertEventSchema,
+  'group-flushes': z.object({
+    groupKey: z.string().min(1),
+    flushAtMs: z.number().int().nonnegative(),
+  }),
   deliveries: z.object({
+    notificationId: z.string().min(1),
     channelId: z.string(),
     groupKey: z.string(),
     groupLabels: stringRecord,
@@ -177,6 +190,7 @@ export interface QueuePayloads {
   probes: ProbeSlotJob;
   results: ObservationBatch;
   alerts: AlertEvent;
+  'group-flushes': GroupFlushJob;
   deliveries: DeliveryJob;
 }
 

@@ -23,15 +23,31 @@ export const JOB_OPTIONS: Record<QueueKind, JobsOptions> = {
   probes: { attempts: 2, backoff: { type: 'capped' }, removeOnComplete: RETAIN_COMPLETED, removeOnFail: RETAIN_FAILED },
   results: { attempts: 20, backoff: { type: 'capped' }, removeOnComplete: RETAIN_COMPLETED, removeOnFail: RETAIN_FAILED },
   alerts: { attempts: 50, backoff: { type: 'capped' }, removeOnComplete: { age: 86_400, count: 10_000 }, removeOnFail: RETAIN_FAILED },
+  'group-flushes': { attempts: 50, backoff: { type: 'capped' }, removeOnComplete: { age: 86_400, count: 10_000 }, removeOnFail: RETAIN_FAILED },
   deliveries: { attempts: 50, backoff: { type: 'capped' }, removeOnComplete: { age: 86_400, count: 10_000 }, removeOnFail: RETAIN_FAILED },
 };
 
 export const BACKOFF_BASE_MS = 1_000;
 export const BACKOFF_MAX_MS = 5 * 60_000;
 
-/** 1s, 2s, 4s ... capped at 5 minutes: 50 attempts span about 4 hours. */
-export function backoffDelayMs(attemptsMade: number, baseMs = BACKOFF_BASE_MS, maxMs = BACKOFF_MAX_MS): number {
-  return Math.min(baseMs * 2 ** Math.max(0, attemptsMade - 1), maxMs);
+/**
+ * 1s, 2s, 4s ... capped at 5 minutes, each drawn from its upper half at random (jitter), so
+ * jobs that failed together (a receiver restart) do not all come back in the same instant:
+ * 50 attempts span about 3 to 4 hours.
+ */
+export function backoffDelayMs(attemptsMade: number, baseMs = BACKOFF_BASE_MS, maxMs = BACKOFF_MAX_MS, random = Math.random): number {
+  const ceiling = Math.min(baseMs * 2 ** Math.max(0, attemptsMade - 1), maxMs);
+  return Math.round(ceiling / 2 + random() * (ceiling / 2));
+}
+
+/**
+ * The delay before the next attempt: what the failure asked for when it says (a receiver's
+ * Retry-After, carried as `retryAfterMs` on the error), else the jittered backoff.
+ */
+export function retryDelayMs(attemptsMade: number, err: unknown, baseMs = BACKOFF_BASE_MS): number {
+  const asked = (err as { retryAfterMs?: unknown } | undefined)?.retryAfterMs;
+  if (typeof asked === 'number' && Number.isFinite(asked) && asked >= 0) return asked;
+  return backoffDelayMs(attemptsMade, baseMs);
 }
 
 export function createQueue<K extends QueueKind>(kind: K, connection: Redis, region?: string): Queue<QueuePayloads[K]> {
@@ -53,7 +69,8 @@ export function scheduledAtOf(job: Pick<Job, 'id' | 'timestamp'>): number {
   return Number.isFinite(millis) && millis > 0 ? millis : job.timestamp;
 }
 
-export type Processor<K extends QueueKind> = (data: QueuePayloads[K], job: Job<QueuePayloads[K]>) => Promise<void>;
+/** `token` is the job's lock token, for processors that move their job (moveToDelayed). */
+export type Processor<K extends QueueKind> = (data: QueuePayloads[K], job: Job<QueuePayloads[K]>, token?: string) => Promise<void>;
 
 export interface WorkerSettings {
   concurrency?: number;
@@ -73,7 +90,7 @@ export function createWorker<K extends QueueKind>(kind: K, connection: Redis, pr
   const baseMs = settings.backoffBaseMs ?? BACKOFF_BASE_MS;
   return new Worker<QueuePayloads[K]>(
     queueName(kind, settings.region),
-    async (job) => {
+    async (job, token) => {
       const parsed = schema.safeParse(job.data);
       if (!parsed.success) {
         const where = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(payload)'}: ${issue.message}`).join('; ');
@@ -81,13 +98,13 @@ export function createWorker<K extends QueueKind>(kind: K, connection: Redis, pr
       }
       // payloadSchemas satisfies a schema per kind whose output is that kind's payload type (payloads.ts);
       // TypeScript cannot narrow that through a generic K, hence the cast.
-      await processor(parsed.data as QueuePayloads[K], job);
+      await processor(parsed.data as QueuePayloads[K], job, token);
     },
     {
       connection,
       prefix: QUEUE_PREFIX,
       concurrency: settings.concurrency ?? 1,
-      settings: { backoffStrategy: (attemptsMade: number) => backoffDelayMs(attemptsMade, baseMs) },
+      settings: { backoffStrategy: (attemptsMade: number, _type?: string, err?: Error) => retryDelayMs(attemptsMade, err, baseMs) },
       ...settings.extra,
     },
   );

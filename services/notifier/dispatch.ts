@@ -1,50 +1,45 @@
 import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { transitionIdOf } from '../../libs/alerts/index.js';
-import type { Config } from '../../libs/config/index.js';
-import { jobIdOf, type AlertEvent, type DeliveryJob, type Processor } from '../../libs/queues/index.js';
-import { routeAlert } from './routing.js';
-
-/**
- * The deliveries-queue id of one alert transition for one channel. BullMQ ignores an add
- * whose id it still holds (completed jobs are kept a day), so a retried or re-sent alert job
- * cannot notify twice.
- */
-export function deliveryJobIdOf(channelId: string, alert: Pick<AlertEvent, 'fingerprint' | 'status' | 'startsAt' | 'labels'>): string {
-  return jobIdOf(channelId, ...transitionIdOf(alert));
-}
+import type { AlertEvent, GroupFlushJob, Processor } from '../../libs/queues/index.js';
+import { armTimer } from './flush.js';
+import { addToGroup } from './groups.js';
+import { routeAlert, type RouteTree } from './routing.js';
 
 export interface DispatchDeps {
-  deliveries: Queue<DeliveryJob>;
-  getConfig: () => Config;
+  redis: Redis;
+  flushes: Queue<GroupFlushJob>;
+  routeTree: () => RouteTree;
   log: Logger;
+  now?: () => number;
 }
 
-/** alerts → deliveries: one delivery job per channel the routes pick. */
-export function dispatchProcessor({ deliveries, getConfig, log }: DispatchDeps): Processor<'alerts'> {
+/**
+ * One alert event into the groups its routes put it in. A new group's timer is set groupWait
+ * ahead; a group that has one keeps it, so a change waits for the group's next flush.
+ */
+export async function dispatchAlert(deps: DispatchDeps, alert: AlertEvent, log: Logger = deps.log): Promise<void> {
+  const groups = routeAlert(alert.labels, deps.routeTree());
+  if (groups.length === 0) {
+    // A configuration gap, not a failure: retrying cannot make a route appear.
+    log.warn({ labels: alert.labels }, 'alert matched no route; nobody is notified');
+    return;
+  }
+  const nowMs = (deps.now ?? Date.now)();
+  for (const { route, groupKey, groupLabels } of groups) {
+    const added = await addToGroup(deps.redis, { groupKey, routeKey: route.key, groupLabels }, alert, nowMs + route.groupWaitMs);
+    if (!added.accepted) log.info({ groupKey }, 'an older event of this alert arrived after a newer one; ignored');
+    // Set again even when the group had a timer: the same job id, so at most one job.
+    if (added.nextFlushAtMs !== undefined) await armTimer(deps.flushes, groupKey, added.nextFlushAtMs, nowMs);
+  }
+  log.info({ groupKeys: groups.map((group) => group.groupKey) }, 'alert added to its groups');
+}
+
+/** alerts → groups. */
+export function dispatchProcessor(deps: DispatchDeps): Processor<'alerts'> {
   return async (data, job) => {
     const alert = alertEventOf(data);
-    const { routes, channels } = getConfig();
-    const jobLog = log.child({ jobId: job.id, fingerprint: alert.fingerprint, status: alert.status });
-    const decision = routeAlert(alert, routes, channels.map((channel) => channel.id));
-
-    if (!decision.matched) {
-      // A configuration gap, not a failure: retrying cannot make a route appear.
-      jobLog.warn({ labels: alert.labels }, 'alert matched no route; nobody is notified');
-      return;
-    }
-    if (decision.deliveries.length === 0) {
-      if (channels.length === 0) jobLog.warn('no channels are configured; nobody is notified');
-      else jobLog.info('no channel wants this notification (sendResolved: false)');
-      return;
-    }
-
-    await deliveries.addBulk(decision.deliveries.map((target) => ({
-      name: target.channelId,
-      data: { channelId: target.channelId, groupKey: target.groupKey, groupLabels: target.groupLabels, alerts: [alert] },
-      opts: { jobId: deliveryJobIdOf(target.channelId, alert) },
-    })));
-    jobLog.info({ channelIds: decision.deliveries.map((target) => target.channelId) }, 'alert dispatched');
+    await dispatchAlert(deps, alert, deps.log.child({ jobId: job.id, fingerprint: alert.fingerprint, status: alert.status }));
   };
 }
 

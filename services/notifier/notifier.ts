@@ -1,9 +1,16 @@
 import { UnrecoverableError, type Job, type Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { listMaintenanceWindows, syncMaintenanceSet } from '../../libs/alerts/maintenance.js';
 import type { Config } from '../../libs/config/index.js';
-import { createQueue, createRedis, createWorker, JOB_OPTIONS, type QueueKind } from '../../libs/queues/index.js';
+import { createQueue, createRedis, createWorker, JOB_OPTIONS, type GroupFlushJob, type QueueKind } from '../../libs/queues/index.js';
+import type { Queue } from 'bullmq';
 import { deliveryProcessor, externalUrlFrom } from './delivery.js';
-import { dispatchProcessor } from './dispatch.js';
+import { dispatchAlert, dispatchProcessor, type DispatchDeps } from './dispatch.js';
+import { armTimer, flushProcessor } from './flush.js';
+import { groupTimers } from './groups.js';
+import { MuteContext } from './mutes.js';
+import { buildRouteTree, type RouteTree } from './routing.js';
 
 export interface NotifierOptions {
   redisUrl: string;
@@ -16,35 +23,79 @@ export interface NotifierOptions {
   concurrency?: number;
   /** Defaults to VIGIL_EXTERNAL_URL, then http://localhost. */
   externalUrl?: string;
+  /** How often overdue group timers are re-armed and the maintenance set is rewritten. */
+  sweepEveryMs?: number;
 }
 
 export interface RunningNotifier {
   /** Lets jobs in flight finish, then closes the notifier's Redis connection. */
   close(): Promise<void>;
+  /** One sweep now (tests). */
+  sweep(): Promise<void>;
 }
 
-const DEFAULT_CONCURRENCY = 4;
+const DEFAULT_CONCURRENCY = 8;
+const DEFAULT_SWEEP_EVERY_MS = 10_000;
+/** A timer this late has lost its job (a crash between setting it and queueing the job). */
+const OVERDUE_AFTER_MS = 5_000;
 
-/** Both notifier workers on one connection: alerts → deliveries → receivers. */
+/** The notifier's workers on one connection: alerts → groups → flushes → deliveries → receivers. */
 export function startNotifier(options: NotifierOptions): RunningNotifier {
   const { log, getConfig } = options;
   const connection = createRedis(options.redisUrl);
   connection.on('error', (err) => log.warn({ err }, 'redis connection error'));
   const settings = { concurrency: options.concurrency ?? DEFAULT_CONCURRENCY, ...(options.backoffBaseMs === undefined ? {} : { backoffBaseMs: options.backoffBaseMs }) };
 
+  const routeTree = cachedRouteTree(getConfig);
   const deliveries = createQueue('deliveries', connection);
+  const flushes = createQueue('group-flushes', connection);
+  const dispatch: DispatchDeps = { redis: connection, flushes, routeTree, log };
+  const mutes = new MuteContext(connection);
+  const externalUrl = options.externalUrl ?? externalUrlFrom();
   const workers = [
-    watch('alerts', createWorker('alerts', connection, dispatchProcessor({ deliveries, getConfig, log }), settings), log),
-    watch('deliveries', createWorker('deliveries', connection, deliveryProcessor({ redis: connection, getConfig, externalUrl: options.externalUrl ?? externalUrlFrom(), log }), settings), log),
+    watch('alerts', createWorker('alerts', connection, dispatchProcessor(dispatch), settings), log),
+    watch('group-flushes', createWorker('group-flushes', connection, flushProcessor({ redis: connection, deliveries, flushes, getConfig, routeTree, mutes, reroute: (alert) => dispatchAlert(dispatch, alert), log }), settings), log),
+    watch('deliveries', createWorker('deliveries', connection, deliveryProcessor({ redis: connection, getConfig, externalUrl, log }), settings), log),
   ];
 
+  const sweep = async (): Promise<void> => {
+    await rearmOverdueTimers(connection, flushes, log);
+    const now = new Date();
+    const change = await syncMaintenanceSet(connection, await listMaintenanceWindows(connection, now), getConfig().checks.map((check) => ({ id: check.id, labels: check.labels })), now);
+    if (change.entered.length > 0) log.info({ checkIds: change.entered }, 'checks entered maintenance');
+    if (change.left.length > 0) log.info({ checkIds: change.left }, 'checks left maintenance');
+  };
+  const timer = setInterval(() => void sweep().catch((err: unknown) => log.warn({ err }, 'notifier sweep failed; will try again')), options.sweepEveryMs ?? DEFAULT_SWEEP_EVERY_MS);
+  timer.unref();
+  void sweep().catch((err: unknown) => log.warn({ err }, 'notifier sweep failed; will try again'));
+
   return {
+    sweep,
     async close() {
+      clearInterval(timer);
       await Promise.all(workers.map((worker) => worker.close()));
-      await deliveries.close();
+      await Promise.all([deliveries.close(), flushes.close()]);
       await connection.quit();
     },
   };
+}
+
+/** The route tree of the configuration running now, rebuilt only when the configuration changes. */
+function cachedRouteTree(getConfig: () => Config): () => RouteTree {
+  let built: { config: Config; tree: RouteTree } | undefined;
+  return () => {
+    const config = getConfig();
+    if (built?.config !== config) built = { config, tree: buildRouteTree(config.routes, config.channels.map((channel) => channel.id), config.defaultRoute) };
+    return built.tree;
+  };
+}
+
+/** Timers whose job was lost (a notifier died between the two writes) get their job back. */
+async function rearmOverdueTimers(redis: Redis, flushes: Queue<GroupFlushJob>, log: Logger): Promise<void> {
+  const nowMs = Date.now();
+  const overdue = (await groupTimers(redis)).filter((timer) => timer.nextFlushAtMs < nowMs - OVERDUE_AFTER_MS);
+  for (const { groupKey, nextFlushAtMs } of overdue) await armTimer(flushes, groupKey, nextFlushAtMs, nowMs);
+  if (overdue.length > 0) log.info({ groups: overdue.length }, 'overdue group timers re-armed');
 }
 
 function watch<W extends Worker>(kind: QueueKind, worker: W, log: Logger): W {
@@ -55,9 +106,9 @@ function watch<W extends Worker>(kind: QueueKind, worker: W, log: Logger): W {
     const maxAttempts = job.opts.attempts ?? JOB_OPTIONS[kind].attempts ?? 1;
     const fields = { err, queue: kind, jobId: job.id, attempts, ...describeJob(job) };
     if (err instanceof UnrecoverableError || err.name === 'UnrecoverableError' || attempts >= maxAttempts) {
-      log.error(fields, kind === 'deliveries' ? 'notification abandoned' : 'alert dispatch abandoned');
+      log.error(fields, kind === 'deliveries' ? 'notification abandoned' : `${kind} job abandoned`);
     } else {
-      log.warn(fields, kind === 'deliveries' ? 'notification attempt failed; will retry' : 'alert dispatch failed; will retry');
+      log.warn(fields, kind === 'deliveries' ? 'notification attempt failed; will retry' : `${kind} job failed; will retry`);
     }
   });
   return worker;
@@ -66,9 +117,10 @@ function watch<W extends Worker>(kind: QueueKind, worker: W, log: Logger): W {
 function describeJob(job: Job): Record<string, unknown> {
   const data: unknown = job.data;
   if (data === null || typeof data !== 'object') return {};
-  const { channelId, fingerprint } = data as { channelId?: unknown; fingerprint?: unknown };
+  const { channelId, fingerprint, groupKey } = data as { channelId?: unknown; fingerprint?: unknown; groupKey?: unknown };
   return {
     ...(typeof channelId === 'string' ? { channelId } : {}),
     ...(typeof fingerprint === 'string' ? { fingerprint } : {}),
+    ...(typeof groupKey === 'string' ? { groupKey } : {}),
   };
 }

@@ -39,6 +39,7 @@ describe('end to end: a check goes down and comes back', () => {
       '    labels: { team: shop, severity: critical }',
       'channels:',
       '  - { id: oncall, type: webhook, url: "${ONCALL_WEBHOOK_URL}" }',
+      'defaultRoute: { groupWait: 0s, groupInterval: 1s }',
       '',
     ].join('\n'));
     const database = uniqueName('vigil_e2e');

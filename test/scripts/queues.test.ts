@@ -79,7 +79,7 @@ describe('discovering queues', () => {
   beforeEach(seedQueues);
 
   it('finds every probes-<region> queue in Redis, then the fixed queues in pipeline order', async () => {
-    expect(await discoverQueues(cli)).toEqual(['probes-eu', 'probes-us', 'results', 'alerts', 'deliveries']);
+    expect(await discoverQueues(cli)).toEqual(['probes-eu', 'probes-us', 'results', 'alerts', 'group-flushes', 'deliveries']);
   });
 });
 
@@ -105,12 +105,12 @@ describe('stats', () => {
     const lines = (await execute(parseCommand(['stats']), cli)).trimEnd().split('\n');
     expect(lines[0]).toMatch(/^QUEUE\s+WAITING\s+ACTIVE\s+DELAYED\s+COMPLETED\s+FAILED\s+SCHEDULERS$/);
     expect(lines.slice(1).map((line) => line.split(/\s+/))).toContainEqual(['probes-eu', '0', '0', '1', '2', '3', '0']);
-    expect(lines).toHaveLength(6);
+    expect(lines).toHaveLength(7);
   });
 
   it('prints JSON with --json', async () => {
     const output = JSON.parse(await execute(parseCommand(['stats', '--json']), cli)) as { queues: QueueStats[] };
-    expect(output.queues.map((queue) => queue.name)).toEqual(['probes-eu', 'probes-us', 'results', 'alerts', 'deliveries']);
+    expect(output.queues.map((queue) => queue.name)).toEqual(['probes-eu', 'probes-us', 'results', 'alerts', 'group-flushes', 'deliveries']);
     expect(output.queues[0]).toMatchObject({ name: 'probes-eu', failed: 3, completed: 2, delayed: 1 });
   });
 });

@@ -37,6 +37,10 @@ describe('message templates', () => {
     expect(renderTemplate('{{#alerts}}{{ labels.check }}{{/alerts}}', hostile, escape)).toBe(expected);
   });
 
+  it.each(['none', 'html', 'slack', 'json'] as const)('prints numbers such as firingCount with escape %s', (escape) => {
+    expect(renderTemplate('[{{ firingCount }}]', notification([alert('a', 'firing')]), escape)).toBe('[1]');
+  });
+
   it('renders a missing label as nothing rather than failing', () => {
     expect(renderTemplate('[{{#alerts}}{{ labels.team }}{{/alerts}}]', notification([alert('a', 'firing')]))).toBe('[]');
   });

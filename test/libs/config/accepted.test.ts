@@ -76,7 +76,7 @@ describe('the example from the issue', () => {
 
   it('fills in the route fields the file leaves out', () => {
     expect(config.routes).toEqual([{
-      match: { severity: 'critical' },
+      matchers: [{ name: 'severity', operator: '=', value: 'critical' }],
       channels: ['oncall'],
       groupBy: ['check'],
       groupWaitMs: 0,
@@ -84,6 +84,8 @@ describe('the example from the issue', () => {
       repeatIntervalMs: 4 * 3_600_000,
       sendResolved: true,
       continue: false,
+      escalate: [],
+      routes: [],
     }]);
   });
 });
@@ -124,7 +126,7 @@ describe('built-in defaults', () => {
 
   it('a route without match matches every alert', () => {
     const text = 'channels:\n  - { id: c, type: webhook, url: "https://h.example/" }\nroutes:\n  - { channels: [c] }\n';
-    expect(parseConfig(text, {}).routes[0]).toMatchObject({ match: {}, groupBy: ['check'], groupWaitMs: 30_000, sendResolved: true, continue: false });
+    expect(parseConfig(text, {}).routes[0]).toMatchObject({ matchers: [], groupBy: ['check'], groupWaitMs: 30_000, sendResolved: true, continue: false });
   });
 });
 
@@ -158,6 +160,6 @@ describe('an empty file', () => {
     ['only a comment', '# nothing configured yet\n'],
     ['empty sections', 'checks: []\nwatches: []\nchannels: []\nroutes: []\n'],
   ])('is valid and configures nothing (%s)', (_, text) => {
-    expect(parseConfig(text, {})).toEqual({ checks: [], watches: [], channels: [], routes: [] });
+    expect(parseConfig(text, {})).toMatchObject({ checks: [], watches: [], channels: [], routes: [], inhibitRules: [], defaultRoute: { groupWaitMs: 30_000, escalate: [] } });
   });
 });

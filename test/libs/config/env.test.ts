@@ -7,7 +7,7 @@ import { parseConfig } from '../../../libs/config/index.js';
 import { problemsOf } from './support.js';
 
 const channel = (url: string): string => `channels:\n  - { id: c, type: webhook, url: "${url}" }\n`;
-const urlOf = (yaml: string, env: NodeJS.ProcessEnv): string | undefined => parseConfig(yaml, env).channels[0]?.url;
+const urlOf = (yaml: string, env: NodeJS.ProcessEnv): string | undefined => (parseConfig(yaml, env).channels[0] as { url?: string } | undefined)?.url;
 
 describe('environment references', () => {
   it('are replaced by the variable', () => {

@@ -74,7 +74,7 @@ describe('unknown keys', () => {
   });
 
   it('lists the keys the section accepts when nothing is close', () => {
-    expectOneProblem({ name: '', yaml: 'alerts: []\n', path: 'alerts', message: /expected one of: defaults, checks, watches, channels, routes$/ });
+    expectOneProblem({ name: '', yaml: 'alerts: []\n', path: 'alerts', message: /expected one of: defaults, checks, watches, channels, defaultRoute, routes, inhibitRules$/ });
   });
 
   it('lists the keys of the check type that was written', () => {
@@ -88,7 +88,7 @@ describe('types of checks and channels', () => {
   it.each<Case>([
     { name: 'an unknown check type', yaml: 'checks:\n  - { id: a, type: smtp, host: h }\n', path: 'checks[0].type', message: /expected one of "http", "tcp", "dns", "tls", "icmp", got "smtp"/ },
     { name: 'a check without a type', yaml: 'checks:\n  - { id: a, host: h, port: 1 }\n', path: 'checks[0].type', message: /expected one of "http", "tcp", "dns", "tls", "icmp", got nothing/ },
-    { name: 'an unknown channel type', yaml: 'channels:\n  - { id: c, type: slack, url: "https://h.example/" }\n', path: 'channels[0].type', message: /expected one of "webhook", got "slack"/ },
+    { name: 'an unknown channel type', yaml: 'channels:\n  - { id: c, type: pager, url: "https://h.example/" }\n', path: 'channels[0].type', message: /expected one of "webhook", "slack", .*"log", got "pager"/ },
     { name: 'a check that is not a mapping', yaml: 'checks:\n  - shop-api\n', path: 'checks[0]', message: /expected a mapping, got "shop-api"/ },
     { name: 'a section that is not a list', yaml: 'checks: { id: a }\n', path: 'checks', message: /expected a list, got a mapping/ },
     { name: 'a document that is not a mapping', yaml: '- a\n- b\n', path: '', message: /expected a mapping, got a list/ },
@@ -245,7 +245,7 @@ describe('required fields', () => {
     { name: 'id of a check', yaml: 'checks:\n  - { type: tcp, host: h, port: 1 }\n', path: 'checks[0].id', message: /required/ },
     { name: 'paths of a watch', yaml: 'watches:\n  - { id: w }\n', path: 'watches[0].paths', message: /required \(expected a list\)/ },
     { name: 'url of a channel', yaml: 'channels:\n  - { id: c, type: webhook }\n', path: 'channels[0].url', message: /required|expected/ },
-    { name: 'channels of a route', yaml: 'routes:\n  - { match: { team: shop } }\n', path: 'routes[0].channels', message: /required \(expected a list\)/ },
+    { name: 'channels of a route', yaml: 'routes:\n  - { match: { team: shop } }\n', path: 'routes[0].channels', message: /a route needs channels, or a parent route that has them/ },
   ])('rejects a missing $name', (c) => expectOneProblem(c));
 
   it('rejects an empty host', () => {

@@ -1,140 +1,111 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig, type RouteConfig } from '../../../libs/config/index.js';
-import type { AlertStatus } from '../../../libs/queues/index.js';
-import { groupOf, routeAlert, routeKeyOf } from '../../../services/notifier/routing.js';
+import { parseConfig } from '../../../libs/config/index.js';
+import { buildRouteTree, groupOf, routeAlert, type RoutedGroup } from '../../../services/notifier/routing.js';
 
-const CHANNELS = ['ops', 'db-pager', 'shop-chat', 'audit'];
+const CHANNELS = ['ops', 'db-pager', 'shop-chat', 'audit', 'manager'];
+const channelsYaml = `channels:\n${CHANNELS.map((id) => `  - { id: ${id}, type: webhook, url: "https://hooks.example/${id}" }`).join('\n')}\n`;
 
-function route(fields: Partial<RouteConfig> & Pick<RouteConfig, 'channels'>): RouteConfig {
-  return { match: {}, groupBy: ['check'], groupWaitMs: 30_000, groupIntervalMs: 300_000, repeatIntervalMs: 14_400_000, sendResolved: true, continue: false, ...fields };
+/** The routing tree of a configuration whose `routes:` section is `routesYaml`. */
+function treeOf(routesYaml: string) {
+  const config = parseConfig(`${channelsYaml}${routesYaml}`, {});
+  return buildRouteTree(config.routes, config.channels.map((channel) => channel.id), config.defaultRoute);
 }
 
 const dbAlert = { alertname: 'CheckDown', check: 'orders-db', team: 'db', severity: 'critical' };
 const shopAlert = { alertname: 'CheckDown', check: 'shop-api', team: 'shop', severity: 'warning' };
 
-describe('which channels hear about an alert', () => {
-  it.each<{ name: string; routes: RouteConfig[]; labels: Record<string, string>; status?: AlertStatus; channels: string[]; matched?: boolean }>([
-    { name: 'with no routes, every channel', routes: [], labels: shopAlert, channels: CHANNELS },
+const channelsOf = (groups: RoutedGroup[]) => groups.map((group) => group.route.channels);
+
+describe('which routes take an alert', () => {
+  it.each<{ name: string; routes: string; labels: Record<string, string>; channels: string[][] }>([
+    { name: 'with no routes, the root with every channel', routes: '', labels: shopAlert, channels: [CHANNELS] },
     {
-      name: 'the first matching route only',
-      routes: [route({ match: { team: 'db' }, channels: ['db-pager'] }), route({ match: { severity: 'critical' }, channels: ['ops'] })],
-      labels: dbAlert,
-      channels: ['db-pager'],
+      name: 'the first route that matches, and no later one',
+      routes: 'routes:\n  - { match: { team: db }, channels: [db-pager] }\n  - { match: { severity: critical }, channels: [ops] }\n',
+      labels: dbAlert, channels: [['db-pager']],
     },
     {
-      name: 'a later route when earlier ones do not match',
-      routes: [route({ match: { team: 'db' }, channels: ['db-pager'] }), route({ match: { team: 'shop' }, channels: ['shop-chat'] })],
-      labels: shopAlert,
-      channels: ['shop-chat'],
+      name: 'later routes too after a route that continues',
+      routes: 'routes:\n  - { match: { team: db }, channels: [db-pager], continue: true }\n  - { match: { severity: critical }, channels: [ops] }\n',
+      labels: dbAlert, channels: [['db-pager'], ['ops']],
     },
     {
-      name: 'only routes whose every matcher equals the alert label',
-      routes: [route({ match: { team: 'shop', severity: 'critical' }, channels: ['ops'] }), route({ match: { team: 'shop', severity: 'warning' }, channels: ['shop-chat'] })],
-      labels: shopAlert,
-      channels: ['shop-chat'],
+      name: 'a regex matcher over the whole value',
+      routes: 'routes:\n  - { matchers: [\'severity=~"critical|page"\'], channels: [ops] }\n  - { channels: [audit] }\n',
+      labels: dbAlert, channels: [['ops']],
     },
     {
-      name: 'every matching route up to one without continue, each channel once',
-      routes: [
-        route({ match: {}, channels: ['audit'], continue: true }),
-        route({ match: { team: 'db' }, channels: ['db-pager', 'audit'], continue: true }),
-        route({ match: { severity: 'critical' }, channels: ['ops', 'db-pager'] }),
-        route({ match: {}, channels: ['shop-chat'] }),
-      ],
-      labels: dbAlert,
-      channels: ['audit', 'db-pager', 'ops'],
+      name: 'not a regex that only matches part of the value',
+      routes: 'routes:\n  - { matchers: [\'severity=~"crit"\'], channels: [ops] }\n  - { channels: [audit] }\n',
+      labels: dbAlert, channels: [['audit']],
     },
     {
-      name: 'the catch-all route when nothing more specific matched',
-      routes: [route({ match: { team: 'db' }, channels: ['db-pager'] }), route({ match: {}, channels: ['ops'] })],
-      labels: shopAlert,
-      channels: ['ops'],
+      name: 'an inequality, which an alert without the label also passes',
+      routes: 'routes:\n  - { matchers: [\'team!=infra\', \'owner!=infra\'], channels: [shop-chat] }\n',
+      labels: shopAlert, channels: [['shop-chat']],
     },
     {
-      name: 'no channel for a resolved alert whose route has sendResolved false',
-      routes: [route({ match: { team: 'db' }, channels: ['db-pager'], sendResolved: false }), route({ match: {}, channels: ['ops'] })],
-      labels: dbAlert,
-      status: 'resolved',
-      channels: [],
+      name: 'match and matchers together, all of them',
+      routes: 'routes:\n  - { match: { team: shop }, matchers: [\'severity="critical"\'], channels: [ops] }\n  - { channels: [audit] }\n',
+      labels: shopAlert, channels: [['audit']],
     },
     {
-      name: 'the firing alert even when its route has sendResolved false',
-      routes: [route({ match: { team: 'db' }, channels: ['db-pager'], sendResolved: false })],
-      labels: dbAlert,
-      channels: ['db-pager'],
+      name: 'a matching child route instead of its parent',
+      routes: 'routes:\n  - match: { team: db }\n    channels: [db-pager]\n    routes:\n      - { match: { severity: critical }, channels: [manager] }\n',
+      labels: dbAlert, channels: [['manager']],
     },
     {
-      name: 'resolved alerts from continuing routes that do send them',
-      routes: [route({ match: {}, channels: ['db-pager'], sendResolved: false, continue: true }), route({ match: { team: 'db' }, channels: ['ops', 'db-pager'] })],
-      labels: dbAlert,
-      status: 'resolved',
-      channels: ['ops', 'db-pager'],
+      name: 'the parent when no child matches',
+      routes: 'routes:\n  - match: { team: db }\n    channels: [db-pager]\n    routes:\n      - { match: { severity: info }, channels: [manager] }\n',
+      labels: dbAlert, channels: [['db-pager']],
     },
     {
-      name: 'nobody, reported as unmatched, when no route matches',
-      routes: [route({ match: { team: 'db' }, channels: ['db-pager'] })],
-      labels: shopAlert,
-      channels: [],
-      matched: false,
+      name: 'a child that leaves out channels, with its parent\'s',
+      routes: 'routes:\n  - match: { team: db }\n    channels: [db-pager]\n    routes:\n      - { match: { severity: critical }, groupWait: 0s }\n',
+      labels: dbAlert, channels: [['db-pager']],
     },
-    {
-      name: 'nobody when a matcher names a label the alert lacks',
-      routes: [route({ match: { env: '' }, channels: ['ops'] })],
-      labels: shopAlert,
-      channels: [],
-      matched: false,
-    },
-  ])('$name', ({ routes, labels, status = 'firing', channels, matched = true }) => {
-    const decision = routeAlert({ labels, status }, routes, CHANNELS);
-    expect(decision.deliveries.map((delivery) => delivery.channelId)).toEqual(channels);
-    expect(decision.matched).toBe(matched);
+    { name: 'none when no route matches', routes: 'routes:\n  - { match: { team: web }, channels: [ops] }\n', labels: dbAlert, channels: [] },
+  ])('$name', ({ routes, labels, channels }) => {
+    expect(channelsOf(routeAlert(labels, treeOf(routes)))).toEqual(channels);
   });
 
-  it('with no routes and no channels, nobody, yet not reported as unmatched', () => {
-    expect(routeAlert({ labels: shopAlert, status: 'firing' }, [], [])).toEqual({ matched: true, deliveries: [] });
+  it('lets a child route inherit every setting it leaves out, and keep its own', () => {
+    const tree = treeOf('routes:\n  - match: { team: db }\n    channels: [db-pager]\n    groupBy: [alertname]\n    groupWait: 5s\n    repeatInterval: 1h\n    escalate: [{ after: 15m, channels: [manager] }]\n    routes:\n      - { match: { severity: critical }, groupWait: 0s }\n');
+    const [group] = routeAlert(dbAlert, tree);
+    expect(group?.route).toMatchObject({ channels: ['db-pager'], groupBy: ['alertname'], groupWaitMs: 0, repeatIntervalMs: 3_600_000, groupIntervalMs: 300_000, escalate: [{ afterMs: 900_000, channels: ['manager'] }] });
   });
 });
 
-describe('how an alert is grouped for its receiver', () => {
+describe('how an alert is grouped', () => {
   it('groups by check under the root route when there are no routes', () => {
-    const [delivery] = routeAlert({ labels: shopAlert, status: 'firing' }, [], ['ops']).deliveries;
-    expect(delivery).toEqual({ channelId: 'ops', groupKey: '{}:{check="shop-api"}', groupLabels: { check: 'shop-api' } });
+    const [group] = routeAlert(shopAlert, treeOf(''));
+    expect(group).toMatchObject({ groupKey: '{}:{check="shop-api"}', groupLabels: { check: 'shop-api' } });
   });
 
-  it('uses the matched route groupBy and its matchers in the key, as Alertmanager does', () => {
-    const routes = [route({ match: { team: 'shop', severity: 'warning' }, channels: ['shop-chat'], groupBy: ['team', 'alertname'] })];
-    const [delivery] = routeAlert({ labels: shopAlert, status: 'firing' }, routes, CHANNELS).deliveries;
-    expect(delivery).toEqual({
-      channelId: 'shop-chat',
-      groupKey: '{}/{severity="warning",team="shop"}:{alertname="CheckDown", team="shop"}',
-      groupLabels: { team: 'shop', alertname: 'CheckDown' },
-    });
+  it('keys groups by the route path and the groupBy labels, as Alertmanager does', () => {
+    const [group] = routeAlert(shopAlert, treeOf('routes:\n  - { match: { team: shop, severity: warning }, channels: [shop-chat], groupBy: [team, alertname] }\n'));
+    expect(group).toMatchObject({ groupKey: '{}/{severity="warning",team="shop"}:{alertname="CheckDown", team="shop"}', groupLabels: { team: 'shop', alertname: 'CheckDown' } });
   });
 
-  it('gives each channel the group of the first route that chose it', () => {
-    const routes = [
-      route({ match: {}, channels: ['audit'], groupBy: ['alertname'], continue: true }),
-      route({ match: { team: 'db' }, channels: ['audit', 'db-pager'] }),
-    ];
-    const deliveries = routeAlert({ labels: dbAlert, status: 'firing' }, routes, CHANNELS).deliveries;
-    expect(deliveries).toEqual([
-      { channelId: 'audit', groupKey: '{}/{}:{alertname="CheckDown"}', groupLabels: { alertname: 'CheckDown' } },
-      { channelId: 'db-pager', groupKey: '{}/{team="db"}:{check="orders-db"}', groupLabels: { check: 'orders-db' } },
-    ]);
+  it('keys a nested route below its parent', () => {
+    const [group] = routeAlert(dbAlert, treeOf('routes:\n  - match: { team: db }\n    channels: [db-pager]\n    routes:\n      - { matchers: [\'severity=~"critical|page"\'] }\n'));
+    expect(group?.groupKey).toBe('{}/{team="db"}/{severity=~"critical|page"}:{check="orders-db"}');
   });
 
-  it('groups without routes as a configured route that leaves out groupBy does', () => {
-    const yaml = 'channels:\n  - { id: ops, type: webhook, url: "https://hooks.example/" }\nroutes:\n  - { channels: [ops] }\n';
-    const [configured] = parseConfig(yaml, {}).routes;
-    const viaRoute = routeAlert({ labels: dbAlert, status: 'firing' }, [configured!], ['ops']).deliveries[0];
-    const withoutRoutes = routeAlert({ labels: dbAlert, status: 'firing' }, [], ['ops']).deliveries[0];
-    expect(withoutRoutes?.groupLabels).toEqual({ check: 'orders-db' });
-    expect(withoutRoutes?.groupLabels).toEqual(viaRoute?.groupLabels);
+  it('keeps apart the groups of two sibling routes with the same matchers', () => {
+    const tree = treeOf('routes:\n  - { match: { team: db }, channels: [db-pager], continue: true }\n  - { match: { team: db }, channels: [audit] }\n');
+    const keys = routeAlert(dbAlert, tree).map((group) => group.groupKey);
+    expect(keys).toEqual(['{}/{team="db"}:{check="orders-db"}', '{}/{team="db"}#2:{check="orders-db"}']);
   });
 
-  it('falls back to grouping by check when a route groups by nothing', () => {
-    const [delivery] = routeAlert({ labels: shopAlert, status: 'firing' }, [route({ channels: ['ops'], groupBy: [] })], CHANNELS).deliveries;
-    expect(delivery?.groupLabels).toEqual({ check: 'shop-api' });
+  it('puts every alert of a route in one group when it groups by nothing', () => {
+    const tree = treeOf('routes:\n  - { channels: [ops], groupBy: [] }\n');
+    expect(routeAlert(shopAlert, tree)[0]?.groupKey).toBe(routeAlert(dbAlert, tree)[0]?.groupKey);
+  });
+
+  it('makes each distinct alert its own group with groupBy [...]', () => {
+    const [group] = routeAlert(shopAlert, treeOf('routes:\n  - { channels: [ops], groupBy: ["..."] }\n'));
+    expect(group?.groupLabels).toEqual(shopAlert);
   });
 
   it.each<{ labels: Record<string, string>; groupBy: string[]; key: string }>([
@@ -143,9 +114,5 @@ describe('how an alert is grouped for its receiver', () => {
     { labels: { check: 'say "hi"\\' }, groupBy: ['check'], key: '{}:{check="say \\"hi\\"\\\\"}' },
   ])('keys $labels grouped by $groupBy as $key', ({ labels, groupBy, key }) => {
     expect(groupOf(labels, '{}', groupBy).groupKey).toBe(key);
-  });
-
-  it('keys a catch-all route as an empty matcher set below the root', () => {
-    expect(routeKeyOf({ match: {} })).toBe('{}/{}');
   });
 });
