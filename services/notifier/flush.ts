@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { acknowledgementsOf, isAcknowledged } from '../../libs/alerts/acks.js';
+import { acknowledgementsOf, isAcknowledged, removeAcknowledgements } from '../../libs/alerts/acks.js';
 import { logFieldOf, notificationIdOf, recordOf, toldRecords } from '../../libs/alerts/index.js';
 import type { Config } from '../../libs/config/index.js';
 import { jobIdOf, type AlertEvent, type DeliveryJob, type GroupFlushJob, type Processor } from '../../libs/queues/index.js';
@@ -88,6 +88,8 @@ export function flushProcessor(deps: FlushDeps): Processor<'group-flushes'> {
       empty: prune.length === group.alerts.length,
     });
     if (written === 1) await armTimer(deps.flushes, groupKey, nextFlushAtMs, nowMs);
+    // A resolved outage's acknowledgement has done its work; a new outage is not acknowledged.
+    if (written !== 0 && prune.length > 0) await removeAcknowledgements(deps.redis, prune);
     for (const { data } of jobs) {
       const reason = messages.find((message) => message.channelId === data.channelId)?.reason;
       jobLog.info({ channelId: data.channelId, notificationId: data.notificationId, reason, alerts: data.alerts.length }, 'group notification queued');
