@@ -140,6 +140,29 @@ describe('routes', () => {
   it('says so when no channel is defined at all', () => {
     expectOneProblem({ name: '', yaml: 'routes:\n  - { channels: [oncall] }\n', path: 'routes[0].channels[0]', message: /defined: none/ });
   });
+
+  it.each<Case>([
+    { name: 'a matcher without an operator', yaml: `${CHANNEL}routes:\n  - { channels: [oncall], matchers: [team] }\n`, path: 'routes[0].matchers[0]', message: /expected a matcher like team="db"/ },
+    { name: 'a regex matcher that does not compile', yaml: `${CHANNEL}routes:\n  - { channels: [oncall], matchers: ['team=~"(db"'] }\n`, path: 'routes[0].matchers[0]', message: /does not compile/ },
+    { name: 'an unknown key in a nested route', yaml: `${CHANNEL}routes:\n  - channels: [oncall]\n    routes:\n      - { recevier: x }\n`, path: 'routes[0].routes[0].recevier', message: /unknown key/ },
+    { name: 'an unknown channel in a nested route', yaml: `${CHANNEL}routes:\n  - channels: [oncall]\n    routes:\n      - { channels: [pager] }\n`, path: 'routes[0].routes[0].channels[0]', message: /no channel has the id "pager"/ },
+    { name: 'an escalation to an unknown channel', yaml: `${CHANNEL}routes:\n  - { channels: [oncall], escalate: [{ after: 15m, channels: [boss] }] }\n`, path: 'routes[0].escalate[0].channels[0]', message: /no channel has the id "boss"/ },
+    { name: 'an escalation without a delay', yaml: `${CHANNEL}routes:\n  - { channels: [oncall], escalate: [{ channels: [oncall] }] }\n`, path: 'routes[0].escalate[0].after', message: /expected a duration/ },
+    { name: 'an unknown key in defaultRoute', yaml: 'defaultRoute: { channels: [oncall] }\n', path: 'defaultRoute.channels', message: /unknown key/ },
+    { name: 'an inhibit rule without a target', yaml: "inhibitRules:\n  - { source: ['alertname=SiteDown'] }\n", path: 'inhibitRules[0].target', message: /required/ },
+    { name: 'an inhibit rule with a bad matcher', yaml: "inhibitRules:\n  - { source: ['alertname'], target: ['a=b'] }\n", path: 'inhibitRules[0].source[0]', message: /expected a matcher/ },
+  ])('rejects $name', (c) => expectOneProblem(c));
+});
+
+describe('dependsOn', () => {
+  it('rejects a dependency on a check that does not exist', () => {
+    expectOneProblem({ name: '', yaml: tcpCheck('dependsOn: [gateway]'), path: 'checks[0].dependsOn[0]', message: /no check has the id "gateway"/ });
+  });
+
+  it('rejects a check that depends on itself', () => {
+    const yaml = tcpCheck('dependsOn: [x]').replace(/id: \w+/, 'id: x');
+    expectOneProblem({ name: '', yaml, path: 'checks[0].dependsOn[0]', message: /cannot depend on itself/ });
+  });
 });
 
 describe('HTTP expectations', () => {
