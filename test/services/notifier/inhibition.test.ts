@@ -13,7 +13,7 @@ describe('inhibition', () => {
     { name: 'a target and source that both lack the equal label', target: { alertname: 'CheckDown' }, sources: [{ alertname: 'SiteDown' }], inhibited: true },
     { name: 'not an alert the target matchers miss', target: { alertname: 'LatencyHigh', site: 'fra' }, sources: [{ alertname: 'SiteDown', site: 'fra' }], inhibited: false },
     { name: 'not while no source fires', target: { alertname: 'CheckDown', site: 'fra' }, sources: [], inhibited: false },
-  ])('holds $name', ({ target, sources, inhibited }) => {
+  ] as Array<{ name: string; target: Record<string, string>; sources: Array<Record<string, string>>; inhibited: boolean }>)('holds $name', ({ target, sources, inhibited }) => {
     const found = inhibitingSource([rule], source('target', target), sources.map((labels, index) => source(`s${index}`, labels)));
     expect(found !== undefined).toBe(inhibited);
   });
