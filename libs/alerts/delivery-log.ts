@@ -7,7 +7,7 @@ import { REDIS_KEYS } from '../redis-keys.js';
  * receiver answered, so "why did nobody get paged" has an answer (`npm run alerts -- deliveries`).
  * Entries name channels, never their URLs or tokens.
  */
-export type DeliveryOutcome = 'delivered' | 'retrying' | 'failed' | 'skipped';
+export type DeliveryOutcome = 'delivered' | 'retrying' | 'failed';
 
 export interface DeliveryLogEntry {
   /** ISO 8601. */
@@ -21,7 +21,7 @@ export interface DeliveryLogEntry {
   attempts: number;
   /** What the receiver answered: its status and the start of its body. */
   answer?: { status?: number; body?: string };
-  /** Why the attempt failed, or why it was skipped. */
+  /** Why the attempt failed. */
   reason?: string;
 }
 
