@@ -149,7 +149,7 @@ async function acknowledgedIn(redis: Redis, alerts: readonly AlertEvent[]): Prom
  * groupInterval after this flush (Alertmanager's fixed tick), or from now when the flush ran
  * late; an escalation falling due earlier brings it forward.
  */
-function nextFlushOf(group: StoredGroup, route: RouteNode, flushAtMs: number, nowMs: number, acknowledged: ReadonlySet<string>): number {
+export function nextFlushOf(group: Pick<StoredGroup, 'alerts'>, route: Pick<RouteNode, 'groupIntervalMs' | 'escalate'>, flushAtMs: number, nowMs: number, acknowledged: ReadonlySet<string>): number {
   const intervalMs = Math.max(1, route.groupIntervalMs);
   let next = flushAtMs + intervalMs;
   if (next <= nowMs) next = nowMs + intervalMs;

@@ -106,6 +106,20 @@ describe('the notifier', () => {
     expect(hook.requests).toHaveLength(1);
   });
 
+  it('notifies nobody of a firing event that arrives after its own resolved event', async () => {
+    const hook = await receiver();
+    const stack = await stackFor(hook.url);
+
+    await stack.raise(recovered(shopApiDown()), 'resolved');
+    await eventually('the resolved job handled', async () => (await stack.alerts.getJobState('resolved')) === 'completed' || undefined);
+    await stack.raise(shopApiDown(), 'late-firing');
+    await eventually('the late firing job handled', async () => (await stack.alerts.getJobState('late-firing')) === 'completed' || undefined);
+    await sleep(QUIET_MS);
+
+    expect(hook.requests).toHaveLength(0);
+    expect(stack.logs.some((line) => line.msg.startsWith('an older event of this alert arrived after a newer one'))).toBe(true);
+  });
+
   it('notifies again for a new outage of the same alert', async () => {
     const hook = await receiver();
     const stack = await stackFor(hook.url);
