@@ -35,6 +35,12 @@ export interface RunningNotifier {
 }
 
 const DEFAULT_CONCURRENCY = 8;
+/**
+ * A killed notifier's jobs are taken up again within about 20 s, not BullMQ's default 60, and
+ * however often that happens: a delivery that stalls is one whose sender died mid-send, and it
+ * must still be delivered (with the same notification id).
+ */
+const LOCKS = { lockDuration: 10_000, stalledInterval: 10_000, maxStalledCount: 1_000 };
 const DEFAULT_SWEEP_EVERY_MS = 10_000;
 /** A timer this late has lost its job (a crash between setting it and queueing the job). */
 const OVERDUE_AFTER_MS = 5_000;
@@ -44,7 +50,7 @@ export function startNotifier(options: NotifierOptions): RunningNotifier {
   const { log, getConfig } = options;
   const connection = createRedis(options.redisUrl);
   connection.on('error', (err) => log.warn({ err }, 'redis connection error'));
-  const settings = { concurrency: options.concurrency ?? DEFAULT_CONCURRENCY, ...(options.backoffBaseMs === undefined ? {} : { backoffBaseMs: options.backoffBaseMs }) };
+  const settings = { concurrency: options.concurrency ?? DEFAULT_CONCURRENCY, extra: LOCKS, ...(options.backoffBaseMs === undefined ? {} : { backoffBaseMs: options.backoffBaseMs }) };
 
   const routeTree = cachedRouteTree(getConfig);
   const deliveries = createQueue('deliveries', connection);
