@@ -1,6 +1,6 @@
 import { request } from 'undici';
 import { ChannelPermanentError, ChannelRetryableError, outcomeOfStatus, parseRetryAfter, type ReceiverAnswer } from './errors.js';
-import type { SendContext } from './types.js';
+import type { ChannelBase, SendContext } from './types.js';
 
 export const USER_AGENT = 'Vigil/0.1';
 
@@ -58,6 +58,28 @@ export async function sendHttp(send: HttpSend, ctx: SendContext): Promise<Receiv
     throw new ChannelRetryableError(channelId, message, { status: statusCode, body, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
   }
   throw new ChannelPermanentError(channelId, `${message} (not retried: sending again would be refused the same way)`, { status: statusCode, body });
+}
+
+export interface JsonPost {
+  url: string;
+  payload: unknown;
+  /** Added to (or replacing) `content-type: application/json`. */
+  headers?: Record<string, string>;
+  /** After the channel's name in errors, when one send makes several requests: "(close 2 of 3)". */
+  detail?: string;
+}
+
+/** POSTs `payload` as JSON for a channel; errors call it `slack channel "ops"` (+ the detail). */
+export function postJson(config: ChannelBase, post: JsonPost, ctx: SendContext): Promise<ReceiverAnswer> {
+  const name = `${config.type} channel "${config.id}"`;
+  return sendHttp({
+    channelId: config.id,
+    what: post.detail === undefined ? name : `${name} ${post.detail}`,
+    url: post.url,
+    headers: { 'content-type': 'application/json', ...post.headers },
+    body: JSON.stringify(post.payload),
+    timeoutMs: config.timeoutMs,
+  }, ctx);
 }
 
 /** The start of a body, white space collapsed; the rest is discarded so the connection is freed. */

@@ -1,6 +1,7 @@
 import Mustache from 'mustache';
 import { z } from 'zod';
 import { commonPairs } from './alertmanager-message.js';
+import type { AlertEvent } from '../queues/index.js';
 import type { Notification } from './types.js';
 
 /**
@@ -90,12 +91,75 @@ export function templateView(notification: Notification): TemplateView {
   };
 }
 
-/** Renders `template` over the notification; values are escaped for the channel's format. */
-export function renderTemplate(template: string, notification: Notification | TemplateView, escape: Escape = 'none'): string {
+/**
+ * Renders `template` over the notification; values are escaped for the channel's format, or by
+ * the channel's own function for a format with rules of its own (Discord markdown).
+ */
+export function renderTemplate(template: string, notification: Notification | TemplateView, escape: Escape | ((text: string) => string) = 'none'): string {
   const view = 'alerts' in notification && 'statusText' in notification ? notification : templateView(notification as Notification);
+  const escapeText = typeof escape === 'function' ? escape : ESCAPES[escape];
   // No partials: a template cannot pull in anything but the view.
   // Mustache hands numbers (firingCount) to the escape function as they are.
-  return Mustache.render(template, view, {}, { escape: (value: unknown) => ESCAPES[escape](String(value)) });
+  return Mustache.render(template, view, {}, { escape: (value: unknown) => escapeText(String(value)) });
+}
+
+export type AlertTemplateView = TemplateView & Pick<TemplateAlert, 'labels' | 'annotations' | 'fingerprint' | 'startsAt' | 'endsAt'>;
+
+/**
+ * What a per-alert template sees (PagerDuty, Opsgenie: one request per alert): the view of a
+ * notification holding just this alert, with the alert's own fields at the top so
+ * `{{ labels.check }}` works without a section.
+ */
+export function alertView(notification: Notification, alert: AlertEvent): AlertTemplateView {
+  const view = templateView({ ...notification, alerts: [alert] });
+  const { labels, annotations, fingerprint, startsAt, endsAt } = view.alerts[0]!;
+  return { ...view, labels, annotations, fingerprint, startsAt, endsAt };
+}
+
+/**
+ * A backslash before each character markdown (Discord's, Mattermost's) acts on, so a value (a
+ * probe's error message, say) cannot turn into bold text, a spoiler, a masked link or a
+ * mention; line breaks become spaces so a value stays on its alert's line.
+ */
+export function escapeMarkdown(value: string): string {
+  return value.replace(/\r\n?|\n/g, ' ').replace(/[\\*_~`|<>()#]/g, '\\$&');
+}
+
+/** Section tags on their own lines leave blank lines at the ends; chat apps would show them. */
+export function tidy(text: string): string {
+  return text.replace(/^\s*\n/, '').trimEnd();
+}
+
+/** Whether a link to externalURL is safe to send: receivers refuse a whole message over an invalid one. */
+export function isWebUrl(text: string): boolean {
+  return URL.canParse(text) && /^https?:$/.test(new URL(text).protocol);
+}
+
+/**
+ * At most `max` UTF-16 units, ending in "…" when cut, never half a surrogate pair: receivers
+ * count characters and refuse what is longer, and half a pair is invalid text.
+ */
+export function truncate(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let end = max - 1;
+  const last = text.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end -= 1;
+  return `${text.slice(0, end)}…`;
+}
+
+/** At most `maxBytes` of UTF-8, ending in "…" when cut; cuts between code points. For receivers that count bytes. */
+export function truncateBytes(text: string, maxBytes: number): string {
+  if (Buffer.byteLength(text, 'utf8') <= maxBytes) return text;
+  const budget = maxBytes - Buffer.byteLength('…', 'utf8');
+  let used = 0;
+  let end = 0;
+  for (const char of text) {
+    const size = Buffer.byteLength(char, 'utf8');
+    if (used + size > budget) break;
+    used += size;
+    end += char.length;
+  }
+  return `${text.slice(0, end)}…`;
 }
 
 /** Longest template accepted: a message template, not a program. */

@@ -1,15 +1,13 @@
 import { parseArgs } from 'node:util';
 import type { Redis } from 'ioredis';
 import { acknowledge, listAcknowledgements, type Acknowledgement } from '../../libs/alerts/acks.js';
-import {
-  formatMatchers, HISTORY_LENGTH, historyOfCheck, listActiveAlerts, MatcherSyntaxError, parseMatchers,
-  type ActiveAlert, type LabelMatcher, type StateTransition,
-} from '../../libs/alerts/index.js';
+import { formatMatchers, HISTORY_LENGTH, historyOfCheck, listActiveAlerts, type ActiveAlert, type StateTransition } from '../../libs/alerts/index.js';
 import { createSilence, expireSilence, listSilences, SILENCE_RETENTION_MS, silenceStatus, type Silence, type SilenceInput } from '../../libs/alerts/silences.js';
 import { formatDuration, parseDuration } from '../../libs/config/duration.js';
 import { limitFrom, UsageError } from '../cli-support.js';
 import { table } from '../queues/format.js';
 import { executeMaintenance, parseMaintenanceCommand, type MaintenanceCommand } from './maintenance-command.js';
+import { json, matchersOf, parseStrict } from './options.js';
 
 export const USAGE = `usage: npm run alerts -- <command> [--json]
   list                         alerts firing now: rule, subject, since, labels
@@ -78,7 +76,7 @@ const OPTION_COMMANDS: Record<Exclude<OptionName, 'json' | 'help'>, readonly Com
 export function parseCommand(argv: string[], env: NodeJS.ProcessEnv = process.env): Command {
   const delegated = parseDelegated(argv);
   if (delegated) return delegated;
-  const { values, positionals } = parseOptions(argv);
+  const { values, positionals } = parseStrict(argv, OPTIONS);
   if (values.help || positionals[0] === 'help') return { name: 'help' };
   const { name, rest } = commandOf(positionals);
   checkOptionsApply(values, name);
@@ -133,16 +131,7 @@ function withoutWord(argv: string[], index: number): string[] {
   return [...argv.slice(0, index), ...argv.slice(index + 1)];
 }
 
-function parseOptions(argv: string[]) {
-  try {
-    return parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: true });
-  } catch (err) {
-    // node:util reports unknown options and missing option values as TypeErrors with a readable message.
-    throw new UsageError((err as Error).message);
-  }
-}
-
-type Options = ReturnType<typeof parseOptions>['values'];
+type Options = ReturnType<typeof parseStrict<typeof OPTIONS>>['values'];
 
 function commandOf(positionals: string[]): { name: CommandName; rest: string[] } {
   const [word, ...afterWord] = positionals;
@@ -185,16 +174,6 @@ function silenceInput(matcherTexts: string[], values: Options, env: NodeJS.Proce
     comment: values.comment,
     notifyResolved: values['notify-resolved'] ?? false,
   };
-}
-
-/** One argument may hold one matcher or a set (`{a="1", b=~"x|y"}`), as Alertmanager's tools accept. */
-function matchersOf(text: string): LabelMatcher[] {
-  try {
-    return parseMatchers(text);
-  } catch (err) {
-    if (err instanceof MatcherSyntaxError) throw new UsageError(err.message);
-    throw err;
-  }
 }
 
 function durationOf(text: string): number {
@@ -299,8 +278,4 @@ export function formatAcknowledgements(acks: Acknowledgement[], alerts: ActiveAl
 /** Labels other than the two every row shows already. */
 function labelText(labels: Record<string, string>): string {
   return Object.entries(labels).filter(([key]) => key !== 'alertname' && key !== 'check').map(([key, value]) => `${key}=${value}`).join(',');
-}
-
-function json(value: unknown): string {
-  return `${JSON.stringify(value, null, 2)}\n`;
 }

@@ -1,13 +1,12 @@
-import { parseArgs } from 'node:util';
 import type { Redis } from 'ioredis';
 import { parseDuration } from '../../libs/config/duration.js';
 import {
   createMaintenanceWindow, deleteMaintenanceWindow, describeCoverage, describeSchedule, isoInstant, listMaintenanceWindows,
   MaintenanceError, windowActiveAt, type MaintenanceSchedule, type MaintenanceWindow, type MaintenanceWindowInput, type WindowActivity,
 } from '../../libs/alerts/maintenance.js';
-import { MatcherSyntaxError, parseMatchers, type LabelMatcher } from '../../libs/alerts/matchers.js';
 import { UsageError } from '../cli-support.js';
 import { table } from '../queues/format.js';
+import { json, matchersOf, parseStrict } from './options.js';
 
 export const MAINTENANCE_USAGE = `usage: npm run alerts -- maintenance <command> [--json]
   add NAME [--check ID]... [MATCHER]... WHEN --author NAME
@@ -46,12 +45,12 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-type Values = ReturnType<typeof parseMaintenanceArgs>['values'];
+type Values = ReturnType<typeof parseStrict<typeof OPTIONS>>['values'];
 type OptionName = keyof typeof OPTIONS;
 
 /** argv: the words after "maintenance". */
 export function parseMaintenanceCommand(argv: string[]): MaintenanceCommand {
-  const { values, positionals } = parseMaintenanceArgs(argv);
+  const { values, positionals } = parseStrict(argv, OPTIONS);
   const [name, ...rest] = positionals;
   const json = values.json ?? false;
   if (values.help || name === 'help') return { name: 'help' };
@@ -73,15 +72,6 @@ export function parseMaintenanceCommand(argv: string[]): MaintenanceCommand {
   }
 }
 
-function parseMaintenanceArgs(argv: string[]) {
-  try {
-    return parseArgs({ args: argv, allowPositionals: true, strict: true, options: OPTIONS });
-  } catch (err) {
-    // node:util reports unknown options and missing option values as TypeErrors with a readable message.
-    throw new UsageError((err as Error).message);
-  }
-}
-
 /** Options other than --json and --help belong to `add`. */
 function onlyOptions(values: Values, command: string, allowed: OptionName[]): void {
   const stray = (Object.keys(values) as OptionName[]).filter((option) => option !== 'json' && option !== 'help' && !allowed.includes(option));
@@ -100,15 +90,6 @@ function parseAdd(values: Values, words: string[]): Pick<Extract<MaintenanceComm
   const matchers = matcherTexts.flatMap(matchersOf);
   if (checks.length === 0 && matchers.length === 0) throw new UsageError('"maintenance add" needs at least one --check ID or MATCHER');
   return { window: { name, createdBy: values.author, checks, matchers }, when: whenOf(values) };
-}
-
-function matchersOf(text: string): LabelMatcher[] {
-  try {
-    return parseMatchers(text);
-  } catch (err) {
-    if (err instanceof MatcherSyntaxError) throw new UsageError(err.message);
-    throw err;
-  }
 }
 
 function whenOf(values: Values): MaintenanceWhen {
@@ -208,8 +189,4 @@ function statusText(activity: WindowActivity): string {
 function withActivity(window: MaintenanceWindow, activity: WindowActivity) {
   const when = activity.active ? { endsAt: activity.endsAt.toISOString() } : activity.nextStartsAt ? { nextStartsAt: activity.nextStartsAt.toISOString() } : {};
   return { ...window, active: activity.active, ...when };
-}
-
-function json(value: unknown): string {
-  return `${JSON.stringify(value, null, 2)}\n`;
 }

@@ -1,9 +1,8 @@
-import Mustache from 'mustache';
 import { z } from 'zod';
 import { httpUrl, inMs } from '../../config/fields.js';
 import { channelFields } from '../channel-config.js';
-import { sendHttp } from '../http.js';
-import { templateText, templateView, type TemplateView } from '../template.js';
+import { postJson } from '../http.js';
+import { escapeMarkdown, isWebUrl, renderTemplate, templateText, templateView, tidy, truncate, type TemplateView } from '../template.js';
 import { defineChannel } from '../types.js';
 
 /** One line per alert, Discord markdown. */
@@ -52,14 +51,7 @@ export const discord = defineChannel({
   schema,
 
   send(config, notification, ctx) {
-    return sendHttp({
-      channelId: config.id,
-      what: `discord channel "${config.id}"`,
-      url: config.url,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(buildDiscordMessage(config, templateView(notification))),
-      timeoutMs: config.timeoutMs,
-    }, ctx);
+    return postJson(config, { url: config.url, payload: buildDiscordMessage(config, templateView(notification)) }, ctx);
   },
 });
 
@@ -91,34 +83,9 @@ export function buildDiscordMessage(config: Pick<DiscordChannelConfig, 'title' |
 }
 
 /** `{{ x }}` values escaped for Discord markdown, `{{{ x }}}` as is. */
-// Numbers (`{{ firingCount }}`) reach a custom Mustache escape unconverted.
 function renderMarkdown(template: string, view: TemplateView): string {
-  return Mustache.render(template, view, {}, { escape: (value: unknown) => escapeMarkdown(String(value)) });
+  return renderTemplate(template, view, escapeMarkdown);
 }
 
-/**
- * A backslash before each character Discord markdown acts on, so a value (a probe's error
- * message, say) cannot turn into bold text, a spoiler, a masked link or a mention; line
- * breaks become spaces so a value stays on its alert's line.
- */
-export function escapeMarkdown(value: string): string {
-  return value.replace(/\r\n?|\n/g, ' ').replace(/[\\*_~`|<>()#]/g, '\\$&');
-}
-
-function isWebUrl(text: string): boolean {
-  return URL.canParse(text) && /^https?:$/.test(new URL(text).protocol);
-}
-
-/** Section tags on their own lines leave blank lines at the ends. */
-function tidy(text: string): string {
-  return text.replace(/^\s*\n/, '').trimEnd();
-}
-
-/** At most `max` UTF-16 units, ending in "…" when cut; never splits a surrogate pair. */
-function truncate(text: string, max: number): string {
-  if (text.length <= max) return text;
-  let end = max - 1;
-  const last = text.charCodeAt(end - 1);
-  if (last >= 0xd800 && last <= 0xdbff) end -= 1;
-  return `${text.slice(0, end)}…`;
-}
+/** Discord's escape is the shared markdown one, still exported where it always was. */
+export { escapeMarkdown };

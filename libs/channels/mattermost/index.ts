@@ -1,9 +1,8 @@
-import Mustache from 'mustache';
 import { z } from 'zod';
 import { httpUrl, inMs } from '../../config/fields.js';
 import { channelFields } from '../channel-config.js';
-import { sendHttp } from '../http.js';
-import { templateText, templateView, type TemplateView } from '../template.js';
+import { postJson } from '../http.js';
+import { escapeMarkdown, renderTemplate, templateText, templateView, tidy, truncate, type TemplateView } from '../template.js';
 import { defineChannel } from '../types.js';
 
 /** A title line, one list item per alert and a link to Vigil; Mattermost markdown. */
@@ -46,14 +45,7 @@ export const mattermost = defineChannel({
   schema,
 
   send(config, notification, ctx) {
-    return sendHttp({
-      channelId: config.id,
-      what: `mattermost channel "${config.id}"`,
-      url: config.url,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(buildMattermostMessage(config, templateView(notification))),
-      timeoutMs: config.timeoutMs,
-    }, ctx);
+    return postJson(config, { url: config.url, payload: buildMattermostMessage(config, templateView(notification)) }, ctx);
   },
 });
 
@@ -76,34 +68,15 @@ export function buildMattermostMessage(config: Pick<MattermostChannelConfig, 'te
 }
 
 /** `{{ x }}` values escaped for Mattermost markdown, `{{{ x }}}` as is. */
-// Numbers (`{{ firingCount }}`) reach a custom Mustache escape unconverted.
 function renderMarkdown(template: string, view: TemplateView): string {
-  return Mustache.render(template, view, {}, { escape: (value: unknown) => escapeMattermost(String(value)) });
+  return renderTemplate(template, view, escapeMattermost);
 }
 
 /**
- * Makes a value (a probe's error message, say) plain text in Mattermost: a backslash before
- * each character markdown acts on, so it cannot turn bold, become a link or embed an image; a zero-width
+ * Makes a value plain text in Mattermost: markdown escaped as for Discord, and a zero-width
  * space after "@", since Mattermost finds mentions in the raw text and "@channel" from a
- * label would notify everyone; line breaks become spaces so a value stays on its alert's line.
+ * label would notify everyone.
  */
 export function escapeMattermost(value: string): string {
-  return value
-    .replace(/\r\n?|\n/g, ' ')
-    .replace(/[\\*_~`|<>()#]/g, '\\$&')
-    .replace(/@/g, '@\u200b');
-}
-
-/** Section tags on their own lines leave blank lines at the ends. */
-function tidy(text: string): string {
-  return text.replace(/^\s*\n/, '').trimEnd();
-}
-
-/** At most `max` UTF-16 units, ending in "…" when cut; never splits a surrogate pair. */
-function truncate(text: string, max: number): string {
-  if (text.length <= max) return text;
-  let end = max - 1;
-  const last = text.charCodeAt(end - 1);
-  if (last >= 0xd800 && last <= 0xdbff) end -= 1;
-  return `${text.slice(0, end)}…`;
+  return escapeMarkdown(value).replace(/@/g, '@\u200b');
 }

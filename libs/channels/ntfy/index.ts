@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { boundedInt, httpUrl, inMs } from '../../config/fields.js';
 import { channelFields } from '../channel-config.js';
-import { sendHttp } from '../http.js';
-import { renderTemplate, templateText } from '../template.js';
+import { postJson } from '../http.js';
+import { renderTemplate, templateText, truncateBytes } from '../template.js';
 import { defineChannel, type Notification } from '../types.js';
 
 export const NTFY_URL = 'https://ntfy.sh';
@@ -66,14 +66,7 @@ export const ntfy = defineChannel({
   schema,
 
   send(config, notification, ctx) {
-    return sendHttp({
-      channelId: config.id,
-      what: `ntfy channel "${config.id}"`,
-      url: config.url,
-      headers: { 'content-type': 'application/json', ...authorizationOf(config) },
-      body: JSON.stringify(ntfyMessage(config, notification)),
-      timeoutMs: config.timeoutMs,
-    }, ctx);
+    return postJson(config, { url: config.url, payload: ntfyMessage(config, notification), headers: authorizationOf(config) }, ctx);
   },
 });
 
@@ -102,17 +95,4 @@ function authorizationOf(config: NtfyChannelConfig): Record<string, string> {
     return { authorization: `Basic ${Buffer.from(`${config.username}:${config.password}`, 'utf8').toString('base64')}` };
   }
   return {};
-}
-
-/** At most `maxBytes` of UTF-8, the end "…" when cut, never half a character. */
-function truncateBytes(text: string, maxBytes: number): string {
-  if (Buffer.byteLength(text, 'utf8') <= maxBytes) return text;
-  let room = maxBytes - Buffer.byteLength('…', 'utf8');
-  let kept = '';
-  for (const char of text) {
-    room -= Buffer.byteLength(char, 'utf8');
-    if (room < 0) break;
-    kept += char;
-  }
-  return `${kept}…`;
 }

@@ -3,8 +3,8 @@ import { httpUrl, inMs, show } from '../../config/fields.js';
 import type { AlertEvent } from '../../queues/index.js';
 import { channelFields } from '../channel-config.js';
 import type { ReceiverAnswer } from '../errors.js';
-import { sendHttp } from '../http.js';
-import { renderTemplate, templateText, templateView, type TemplateAlert, type TemplateView } from '../template.js';
+import { postJson } from '../http.js';
+import { alertView, renderTemplate, templateText, truncate } from '../template.js';
 import { defineChannel, type Notification } from '../types.js';
 
 export const OPSGENIE_API_URL = 'https://api.opsgenie.com';
@@ -94,13 +94,11 @@ export const opsgenie = defineChannel({
     const count = notification.alerts.length;
     for (const [index, alert] of notification.alerts.entries()) {
       const request = opsgenieRequest(config, notification, alert);
-      answer = await sendHttp({
-        channelId: config.id,
-        what: `opsgenie channel "${config.id}" (${request.action} ${index + 1} of ${count})`,
+      answer = await postJson(config, {
         url: request.url,
-        headers: { 'content-type': 'application/json', authorization: `GenieKey ${config.apiKey}` },
-        body: JSON.stringify(request.body),
-        timeoutMs: config.timeoutMs,
+        payload: request.body,
+        headers: { authorization: `GenieKey ${config.apiKey}` },
+        detail: `(${request.action} ${index + 1} of ${count})`,
       }, ctx);
     }
     return answer;
@@ -154,24 +152,4 @@ function detailsOf(labels: Record<string, string>): Record<string, string> {
     left = room - details[name]!.length;
   }
   return details;
-}
-
-type AlertTemplateView = TemplateView & Pick<TemplateAlert, 'labels' | 'annotations' | 'fingerprint' | 'startsAt' | 'endsAt'>;
-
-/**
- * What a per-alert template sees: the view of a notification holding just this alert, with the
- * alert's own fields at the top so `{{ labels.check }}` works without a section.
- */
-function alertView(notification: Notification, alert: AlertEvent): AlertTemplateView {
-  const view = templateView({ ...notification, alerts: [alert] });
-  const { labels, annotations, fingerprint, startsAt, endsAt } = view.alerts[0]!;
-  return { ...view, labels, annotations, fingerprint, startsAt, endsAt };
-}
-
-/** At most `max` characters, the last one "…" when cut, never half a surrogate pair. */
-function truncate(text: string, max: number): string {
-  if (text.length <= max) return text;
-  let end = max - 1;
-  if (/[\uD800-\uDBFF]/.test(text.charAt(end - 1))) end -= 1;
-  return `${text.slice(0, end)}…`;
 }

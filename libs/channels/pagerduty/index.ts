@@ -3,8 +3,8 @@ import { httpUrl, inMs, show } from '../../config/fields.js';
 import type { AlertEvent } from '../../queues/index.js';
 import { channelFields } from '../channel-config.js';
 import type { ReceiverAnswer } from '../errors.js';
-import { sendHttp } from '../http.js';
-import { renderTemplate, templateText, templateView, type TemplateAlert, type TemplateView } from '../template.js';
+import { postJson } from '../http.js';
+import { alertView, renderTemplate, templateText, truncate } from '../template.js';
 import { defineChannel, type Notification } from '../types.js';
 
 export const PAGERDUTY_EVENTS_URL = 'https://events.pagerduty.com/v2/enqueue';
@@ -81,14 +81,7 @@ export const pagerduty = defineChannel({
     const count = notification.alerts.length;
     for (const [index, alert] of notification.alerts.entries()) {
       const event = pagerdutyEvent(config, notification, alert);
-      answer = await sendHttp({
-        channelId: config.id,
-        what: `pagerduty channel "${config.id}" (${event.event_action} event ${index + 1} of ${count})`,
-        url: config.url,
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(event),
-        timeoutMs: config.timeoutMs,
-      }, ctx);
+      answer = await postJson(config, { url: config.url, payload: event, detail: `(${event.event_action} event ${index + 1} of ${count})` }, ctx);
     }
     return answer;
   },
@@ -127,24 +120,4 @@ function severityOf(alert: AlertEvent, fallback: PagerdutySeverity): PagerdutySe
   const label = alert.labels.severity?.trim().toLowerCase();
   if (label === 'page') return 'critical';
   return (PAGERDUTY_SEVERITIES as readonly string[]).includes(label ?? '') ? label as PagerdutySeverity : fallback;
-}
-
-type AlertTemplateView = TemplateView & Pick<TemplateAlert, 'labels' | 'annotations' | 'fingerprint' | 'startsAt' | 'endsAt'>;
-
-/**
- * What a per-alert template sees: the view of a notification holding just this alert, with the
- * alert's own fields at the top so `{{ labels.check }}` works without a section.
- */
-function alertView(notification: Notification, alert: AlertEvent): AlertTemplateView {
-  const view = templateView({ ...notification, alerts: [alert] });
-  const { labels, annotations, fingerprint, startsAt, endsAt } = view.alerts[0]!;
-  return { ...view, labels, annotations, fingerprint, startsAt, endsAt };
-}
-
-/** At most `max` characters, the last one "…" when cut, never half a surrogate pair. */
-function truncate(text: string, max: number): string {
-  if (text.length <= max) return text;
-  let end = max - 1;
-  if (/[\uD800-\uDBFF]/.test(text.charAt(end - 1))) end -= 1;
-  return `${text.slice(0, end)}…`;
 }

@@ -1,9 +1,8 @@
-import Mustache from 'mustache';
 import { z } from 'zod';
 import { httpUrl, inMs } from '../../config/fields.js';
 import { channelFields } from '../channel-config.js';
-import { sendHttp } from '../http.js';
-import { renderTemplate, templateText, templateView, type TemplateView } from '../template.js';
+import { postJson } from '../http.js';
+import { isWebUrl, renderTemplate, templateText, templateView, tidy, truncate, type TemplateView } from '../template.js';
 import { defineChannel } from '../types.js';
 
 /** One line per alert; mrkdwn, values escaped for Slack. */
@@ -47,14 +46,8 @@ export const slack = defineChannel({
   schema,
 
   send(config, notification, ctx) {
-    return sendHttp({
-      channelId: config.id,
-      what: `slack channel "${config.id}"`,
-      url: config.url,
-      headers: { 'content-type': 'application/json; charset=utf-8' },
-      body: JSON.stringify(buildSlackMessage(config, templateView(notification))),
-      timeoutMs: config.timeoutMs,
-    }, ctx);
+    const payload = buildSlackMessage(config, templateView(notification));
+    return postJson(config, { url: config.url, payload, headers: { 'content-type': 'application/json; charset=utf-8' } }, ctx);
   },
 });
 
@@ -114,33 +107,11 @@ function linkBlock(label: string, externalURL: string): Block | undefined {
   return { type: 'context', elements: [{ type: 'mrkdwn', text: truncate(`<${url}|${label}>`, SLACK_SECTION_MAX) }] };
 }
 
-function isWebUrl(text: string): boolean {
-  return URL.canParse(text) && /^https?:$/.test(new URL(text).protocol);
-}
-
-/**
- * `{{ x }}` values escaped for mrkdwn, `{{{ x }}}` as is. The same escape as renderTemplate's
- * 'slack', but numbers (`{{ firingCount }}`) reach a custom Mustache escape unconverted, so
- * each value is made text first.
- */
+/** `{{ x }}` values escaped for mrkdwn, `{{{ x }}}` as is. */
 function renderMrkdwn(template: string, view: TemplateView): string {
-  return Mustache.render(template, view, {}, { escape: (value: unknown) => escapeSlack(String(value)) });
+  return renderTemplate(template, view, 'slack');
 }
 
 function escapeSlack(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
-/** Section tags on their own lines leave blank lines at the ends; Slack would show them. */
-function tidy(text: string): string {
-  return text.replace(/^\s*\n/, '').trimEnd();
-}
-
-/** At most `max` UTF-16 units, ending in "…" when cut; never splits a surrogate pair. */
-function truncate(text: string, max: number): string {
-  if (text.length <= max) return text;
-  let end = max - 1;
-  const last = text.charCodeAt(end - 1);
-  if (last >= 0xd800 && last <= 0xdbff) end -= 1;
-  return `${text.slice(0, end)}…`;
 }

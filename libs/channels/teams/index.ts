@@ -1,9 +1,8 @@
-import Mustache from 'mustache';
 import { z } from 'zod';
 import { httpUrl, inMs } from '../../config/fields.js';
 import { channelFields } from '../channel-config.js';
-import { sendHttp } from '../http.js';
-import { templateText, templateView, type TemplateView } from '../template.js';
+import { postJson } from '../http.js';
+import { isWebUrl, renderTemplate, templateText, templateView, tidy, truncateBytes, type TemplateView } from '../template.js';
 import { defineChannel } from '../types.js';
 
 /** One list item per alert; Adaptive Card markdown (bold, italic, lists, links). */
@@ -47,14 +46,7 @@ export const teams = defineChannel({
   schema,
 
   send(config, notification, ctx) {
-    return sendHttp({
-      channelId: config.id,
-      what: `teams channel "${config.id}"`,
-      url: config.url,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(buildTeamsMessage(config, templateView(notification))),
-      timeoutMs: config.timeoutMs,
-    }, ctx);
+    return postJson(config, { url: config.url, payload: buildTeamsMessage(config, templateView(notification)) }, ctx);
   },
 });
 
@@ -105,9 +97,8 @@ export function buildTeamsMessage(config: Pick<TeamsChannelConfig, 'title' | 'te
 }
 
 /** `{{ x }}` values escaped for card text, `{{{ x }}}` as is. */
-// Numbers (`{{ firingCount }}`) reach a custom Mustache escape unconverted.
 function renderCardText(template: string, view: TemplateView): string {
-  return Mustache.render(template, view, {}, { escape: (value: unknown) => escapeCardText(String(value)) });
+  return renderTemplate(template, view, escapeCardText);
 }
 
 /**
@@ -117,28 +108,4 @@ function renderCardText(template: string, view: TemplateView): string {
  */
 export function escapeCardText(value: string): string {
   return value.replace(/\r\n?|\n/g, ' ').replace(/\]\(/g, ']\u200b(');
-}
-
-function isWebUrl(text: string): boolean {
-  return URL.canParse(text) && /^https?:$/.test(new URL(text).protocol);
-}
-
-/** Section tags on their own lines leave blank lines at the ends. */
-function tidy(text: string): string {
-  return text.replace(/^\s*\n/, '').trimEnd();
-}
-
-/** At most `maxBytes` of UTF-8, ending in "…" when cut; cuts between code points. */
-function truncateBytes(text: string, maxBytes: number): string {
-  if (Buffer.byteLength(text, 'utf8') <= maxBytes) return text;
-  const budget = maxBytes - Buffer.byteLength('…', 'utf8');
-  let used = 0;
-  let end = 0;
-  for (const char of text) {
-    const size = Buffer.byteLength(char, 'utf8');
-    if (used + size > budget) break;
-    used += size;
-    end += char.length;
-  }
-  return `${text.slice(0, end)}…`;
 }

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { boundedInt, httpUrl, inMs } from '../../config/fields.js';
 import { channelFields } from '../channel-config.js';
 import { ChannelRetryableError, MAX_RETRY_AFTER_MS } from '../errors.js';
-import { sendHttp } from '../http.js';
+import { postJson } from '../http.js';
 import { renderTemplate, templateText } from '../template.js';
 import { defineChannel } from '../types.js';
 import { truncateHtml } from './truncate-html.js';
@@ -78,14 +78,7 @@ export const telegram = defineChannel({
       ...(config.messageThreadId === undefined ? {} : { message_thread_id: config.messageThreadId }),
     };
     try {
-      return await sendHttp({
-        channelId: config.id,
-        what: `telegram channel "${config.id}"`,
-        url: `${config.apiUrl.replace(/\/+$/, '')}/bot${config.botToken}/sendMessage`,
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(message),
-        timeoutMs: config.timeoutMs,
-      }, ctx);
+      return await postJson(config, { url: `${config.apiUrl.replace(/\/+$/, '')}/bot${config.botToken}/sendMessage`, payload: message }, ctx);
     } catch (err) {
       throw withTelegramRetryAfter(err);
     }

@@ -1,60 +1,20 @@
 import pino from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
-import { ChannelPermanentError, ChannelRetryableError, USER_AGENT, type Notification } from '../../../libs/channels/index.js';
+import { describe, expect, it } from 'vitest';
+import { ChannelPermanentError, ChannelRetryableError, USER_AGENT } from '../../../libs/channels/index.js';
 import { discord, DISCORD_DEFAULT_TEXT, DISCORD_FIRING_COLOR, DISCORD_RESOLVED_COLOR, type DiscordChannelConfig } from '../../../libs/channels/discord/index.js';
-import type { AlertEvent } from '../../../libs/queues/index.js';
 import { freePort } from '../../../scripts/local-stack/ports.js';
-import { RecordingReceiver, type Responder } from '../../support/recording-receiver.js';
-
-const log = pino({ level: 'silent' });
-const receivers: RecordingReceiver[] = [];
-
-afterEach(async () => {
-  await Promise.all(receivers.splice(0).map((receiver) => receiver.stop()));
-});
+import { chatAlerts, failureOf, log, notificationOf, useReceivers, withCheck } from '../../support/channel-fixtures.js';
 
 /** Discord answers a webhook post with 204 and no body unless asked to wait. */
-async function receiver(responder: Responder = () => ({ status: 204 })): Promise<RecordingReceiver> {
-  const started = new RecordingReceiver(responder);
-  receivers.push(started);
-  await started.start();
-  return started;
-}
+const receiver = useReceivers(() => ({ status: 204 }));
 
 /** The configuration as loading it gives it: defaults filled in by the schema. */
 function channel(url: string, fields: Record<string, unknown> = {}): DiscordChannelConfig {
   return discord.schema.parse({ id: 'ops-discord', type: 'discord', url, timeout: '2s', ...fields });
 }
 
-const firing: AlertEvent = {
-  fingerprint: 'f1',
-  status: 'firing',
-  labels: { alertname: 'CheckDown', check: 'shop-api' },
-  annotations: { summary: 'shop-api is down' },
-  startsAt: '2026-03-01T10:00:00.000Z',
-};
-const resolved: AlertEvent = {
-  fingerprint: 'f2',
-  status: 'resolved',
-  labels: { alertname: 'CheckDown', check: 'billing' },
-  annotations: { summary: 'billing is down' },
-  startsAt: '2026-03-01T09:00:00.000Z',
-  endsAt: '2026-03-01T10:05:00.000Z',
-};
-
-function notificationOf(alerts: AlertEvent[], fields: Partial<Notification> = {}): Notification {
-  return { id: 'msg_1', receiver: 'ops-discord', groupKey: '{}:{alertname="CheckDown"}', groupLabels: { alertname: 'CheckDown' }, alerts, externalURL: 'https://vigil.example', ...fields };
-}
-
+const { firing, resolved } = chatAlerts;
 const notification = notificationOf([firing, resolved]);
-
-function withCheck(check: string, summary = 'down'): AlertEvent {
-  return { ...firing, labels: { ...firing.labels, check }, annotations: { summary } };
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<Error> {
-  return promise.then(() => { throw new Error('expected the send to fail'); }, (err: unknown) => err as Error);
-}
 
 interface Embed { title?: string; description?: string; color: number; url?: string }
 interface Body { username?: string; avatar_url?: string; embeds: Embed[]; allowed_mentions: unknown }

@@ -3,16 +3,14 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleParser, type ParsedMail } from 'mailparser';
-import pino from 'pino';
 import { SMTPServer, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ChannelPermanentError, ChannelRetryableError, type Notification } from '../../../libs/channels/index.js';
 import { email, messageIdFor, type EmailChannelConfig } from '../../../libs/channels/email/index.js';
 import { freePort } from '../../../scripts/local-stack/ports.js';
+import { log } from '../../support/channel-fixtures.js';
 import { startTcpServer, type TestTcpServer } from '../../support/tcp-servers.js';
 import { makeCaAndServer, makeCertificate } from '../../support/tls-certs.js';
-
-const log = pino({ level: 'silent' });
 
 interface ReceivedMail {
   envelope: { from: string; to: string[] };

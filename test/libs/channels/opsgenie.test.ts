@@ -1,6 +1,5 @@
 import { inspect } from 'node:util';
-import pino from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ChannelPermanentError, ChannelRetryableError } from '../../../libs/channels/errors.js';
 import { USER_AGENT } from '../../../libs/channels/http.js';
 import {
@@ -10,25 +9,13 @@ import {
   opsgenie,
   OPSGENIE_API_URL,
 } from '../../../libs/channels/opsgenie/index.js';
-import type { Notification } from '../../../libs/channels/types.js';
 import type { AlertEvent } from '../../../libs/queues/index.js';
 import { freePort } from '../../../scripts/local-stack/ports.js';
-import { RecordingReceiver, type Responder } from '../../support/recording-receiver.js';
+import { log, pushAlerts, pushFiringWith, pushNotificationOf, useReceivers } from '../../support/channel-fixtures.js';
+import type { RecordingReceiver } from '../../support/recording-receiver.js';
 
-const log = pino({ level: 'silent' });
 const API_KEY = 'eb243592-faa2-4ba2-a551q-1afdf565c889';
-const receivers: RecordingReceiver[] = [];
-
-afterEach(async () => {
-  await Promise.all(receivers.splice(0).map((receiver) => receiver.stop()));
-});
-
-async function receiver(responder: Responder = () => ({ status: 202 })): Promise<RecordingReceiver> {
-  const started = new RecordingReceiver(responder);
-  receivers.push(started);
-  await started.start();
-  return started;
-}
+const receiver = useReceivers(() => ({ status: 202 }));
 
 /** The channel as the configuration file would give it, defaults filled in by the schema. */
 function channel(apiUrl: string, fields: Record<string, unknown> = {}) {
@@ -37,26 +24,9 @@ function channel(apiUrl: string, fields: Record<string, unknown> = {}) {
 
 const apiRoot = (og: RecordingReceiver): string => `http://127.0.0.1:${og.port}`;
 
-const firing: AlertEvent = {
-  fingerprint: 'fp/firing 1',
-  status: 'firing',
-  labels: { alertname: 'CheckDown', check: 'shop-api', severity: 'critical' },
-  annotations: { summary: 'shop-api is down from 2 regions' },
-  startsAt: '2025-03-01T10:00:00.000Z',
-};
-
-const resolved: AlertEvent = {
-  fingerprint: 'fp-resolved',
-  status: 'resolved',
-  labels: { alertname: 'CheckDown', check: 'shop-web' },
-  annotations: {},
-  startsAt: '2025-03-01T09:00:00.000Z',
-  endsAt: '2025-03-01T10:05:00.000Z',
-};
-
-function notificationOf(...alerts: AlertEvent[]): Notification {
-  return { id: 'msg_1', receiver: 'og-ops', groupKey: '{}:{alertname="CheckDown"}', groupLabels: { alertname: 'CheckDown' }, alerts, externalURL: 'https://vigil.example.com' };
-}
+/** A fingerprint with a slash and a space: the close URL must encode it. */
+const firing: AlertEvent = { ...pushFiringWith('critical'), fingerprint: 'fp/firing 1' };
+const { resolved } = pushAlerts;
 
 function withLabels(labels: Record<string, string>, annotations: Record<string, string> = {}): AlertEvent {
   return { ...firing, labels, annotations };
@@ -64,14 +34,14 @@ function withLabels(labels: Record<string, string>, annotations: Record<string, 
 
 async function createBody(alert: AlertEvent, fields: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
   const og = await receiver();
-  await opsgenie.send(channel(apiRoot(og), fields), notificationOf(alert), { log });
+  await opsgenie.send(channel(apiRoot(og), fields), pushNotificationOf(alert), { log });
   return og.bodies()[0]!;
 }
 
 describe('the opsgenie channel', () => {
   it('creates an alert for the firing alert and closes the resolved one by its alias', async () => {
     const og = await receiver();
-    await opsgenie.send(channel(`${apiRoot(og)}/`), notificationOf(firing, resolved), { log });
+    await opsgenie.send(channel(`${apiRoot(og)}/`), pushNotificationOf(firing, resolved), { log });
 
     expect(og.requests.map(({ method, path }) => ({ method, path }))).toEqual([
       { method: 'POST', path: '/v2/alerts' },
@@ -97,13 +67,13 @@ describe('the opsgenie channel', () => {
 
   it('URL-encodes the alias in the close request', async () => {
     const og = await receiver();
-    await opsgenie.send(channel(apiRoot(og)), notificationOf({ ...resolved, fingerprint: 'fp/firing 1' }), { log });
+    await opsgenie.send(channel(apiRoot(og)), pushNotificationOf({ ...resolved, fingerprint: 'fp/firing 1' }), { log });
     expect(og.requests[0]?.path).toBe('/v2/alerts/fp%2Ffiring%201/close?identifierType=alias');
   });
 
   it('resolves with Opsgenie\'s answer, for the delivery log', async () => {
     const og = await receiver(() => ({ status: 202, body: '{"result":"Request will be processed","requestId":"43a29c5c"}' }));
-    await expect(opsgenie.send(channel(apiRoot(og)), notificationOf(firing), { log })).resolves.toEqual({ status: 202, body: '{"result":"Request will be processed","requestId":"43a29c5c"}' });
+    await expect(opsgenie.send(channel(apiRoot(og)), pushNotificationOf(firing), { log })).resolves.toEqual({ status: 202, body: '{"result":"Request will be processed","requestId":"43a29c5c"}' });
   });
 
   it('renders custom message, description and note templates over the one alert', async () => {
@@ -112,7 +82,7 @@ describe('the opsgenie channel', () => {
       message: '[{{ statusText }}] {{ labels.check }}',
       description: '{{ annotations.summary }} (since {{ startsAt }})',
       note: '{{ labels.check }} recovered at {{ endsAt }}',
-    }), notificationOf(firing, resolved), { log });
+    }), pushNotificationOf(firing, resolved), { log });
     expect(og.bodies()[0]).toMatchObject({ message: '[FIRING] shop-api', description: 'shop-api is down from 2 regions (since 2025-03-01T10:00:00.000Z)' });
     expect(og.bodies()[1]).toEqual({ source: 'Vigil', note: 'shop-web recovered at 2025-03-01T10:05:00.000Z' });
   });
@@ -168,7 +138,7 @@ describe('the opsgenie channel', () => {
 describe('the opsgenie channel, when Opsgenie refuses or is unavailable', () => {
   it.each([400, 401, 403, 422])('gives up on HTTP %i, naming the channel and Opsgenie\'s reason', async (status) => {
     const og = await receiver(() => ({ status, body: '{"message":"Key format is not valid!"}' }));
-    const failure = await opsgenie.send(channel(apiRoot(og)), notificationOf(firing), { log }).catch((err: unknown) => err);
+    const failure = await opsgenie.send(channel(apiRoot(og)), pushNotificationOf(firing), { log }).catch((err: unknown) => err);
     expect(failure).toBeInstanceOf(ChannelPermanentError);
     expect(failure).toMatchObject({ status, channelId: 'og-ops' });
     expect((failure as Error).message).toContain('opsgenie channel "og-ops"');
@@ -177,20 +147,20 @@ describe('the opsgenie channel, when Opsgenie refuses or is unavailable', () => 
 
   it.each([429, 500, 503])('asks for a retry on HTTP %i', async (status) => {
     const og = await receiver(() => ({ status }));
-    const failure = await opsgenie.send(channel(apiRoot(og)), notificationOf(firing), { log }).catch((err: unknown) => err);
+    const failure = await opsgenie.send(channel(apiRoot(og)), pushNotificationOf(firing), { log }).catch((err: unknown) => err);
     expect(failure).toBeInstanceOf(ChannelRetryableError);
     expect(failure).toMatchObject({ status });
   });
 
   it('passes on Retry-After of a 429', async () => {
     const og = await receiver(() => ({ status: 429, headers: { 'retry-after': '12' } }));
-    const failure = await opsgenie.send(channel(apiRoot(og)), notificationOf(firing), { log }).catch((err: unknown) => err);
+    const failure = await opsgenie.send(channel(apiRoot(og)), pushNotificationOf(firing), { log }).catch((err: unknown) => err);
     expect(failure).toMatchObject({ status: 429, retryAfterMs: 12_000 });
   });
 
   it('fails the whole send when a later request fails, saying which one', async () => {
     const og = await receiver((index) => ({ status: index === 1 ? 500 : 202 }));
-    const failure = await opsgenie.send(channel(apiRoot(og)), notificationOf(firing, resolved), { log }).catch((err: unknown) => err);
+    const failure = await opsgenie.send(channel(apiRoot(og)), pushNotificationOf(firing, resolved), { log }).catch((err: unknown) => err);
     expect(failure).toBeInstanceOf(ChannelRetryableError);
     expect((failure as Error).message).toContain('close 2 of 2');
     expect(og.requests).toHaveLength(2);
@@ -198,8 +168,8 @@ describe('the opsgenie channel, when Opsgenie refuses or is unavailable', () => 
 
   it('never puts the API key in an error, refused or unreachable', async () => {
     const og = await receiver(() => ({ status: 401, body: '{"message":"Could not authenticate"}' }));
-    const refused = await opsgenie.send(channel(apiRoot(og)), notificationOf(firing), { log }).catch((err: unknown) => err);
-    const unreachable = await opsgenie.send(channel(`http://127.0.0.1:${await freePort()}`), notificationOf(firing), { log }).catch((err: unknown) => err);
+    const refused = await opsgenie.send(channel(apiRoot(og)), pushNotificationOf(firing), { log }).catch((err: unknown) => err);
+    const unreachable = await opsgenie.send(channel(`http://127.0.0.1:${await freePort()}`), pushNotificationOf(firing), { log }).catch((err: unknown) => err);
     expect(unreachable).toBeInstanceOf(ChannelRetryableError);
     for (const failure of [refused, unreachable]) expect(inspect(failure, { depth: 10 })).not.toContain(API_KEY);
   });

@@ -1,54 +1,22 @@
 import { inspect } from 'node:util';
-import pino from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ChannelPermanentError, ChannelRetryableError } from '../../../libs/channels/errors.js';
 import { USER_AGENT } from '../../../libs/channels/http.js';
 import { DEFAULT_SOURCE_TEMPLATE, DEFAULT_SUMMARY_TEMPLATE, pagerduty, PAGERDUTY_EVENTS_URL } from '../../../libs/channels/pagerduty/index.js';
-import type { Notification } from '../../../libs/channels/types.js';
 import type { AlertEvent } from '../../../libs/queues/index.js';
 import { freePort } from '../../../scripts/local-stack/ports.js';
-import { RecordingReceiver, type Responder } from '../../support/recording-receiver.js';
+import { log, pushAlerts, pushFiringWith, pushNotificationOf, useReceivers } from '../../support/channel-fixtures.js';
 
-const log = pino({ level: 'silent' });
 const ROUTING_KEY = 'R0UT1NGKEY0123456789abcdefABCDEF';
-const receivers: RecordingReceiver[] = [];
-
-afterEach(async () => {
-  await Promise.all(receivers.splice(0).map((receiver) => receiver.stop()));
-});
-
-async function receiver(responder?: Responder): Promise<RecordingReceiver> {
-  const started = new RecordingReceiver(responder);
-  receivers.push(started);
-  await started.start();
-  return started;
-}
+const receiver = useReceivers();
 
 /** The channel as the configuration file would give it, defaults filled in by the schema. */
 function channel(url: string, fields: Record<string, unknown> = {}) {
   return pagerduty.schema.parse({ id: 'pd-ops', type: 'pagerduty', url, routingKey: ROUTING_KEY, timeout: '2s', ...fields });
 }
 
-const firing: AlertEvent = {
-  fingerprint: 'fp-firing',
-  status: 'firing',
-  labels: { alertname: 'CheckDown', check: 'shop-api', severity: 'critical' },
-  annotations: { summary: 'shop-api is down from 2 regions' },
-  startsAt: '2025-03-01T10:00:00.000Z',
-};
-
-const resolved: AlertEvent = {
-  fingerprint: 'fp-resolved',
-  status: 'resolved',
-  labels: { alertname: 'CheckDown', check: 'shop-web' },
-  annotations: {},
-  startsAt: '2025-03-01T09:00:00.000Z',
-  endsAt: '2025-03-01T10:05:00.000Z',
-};
-
-function notificationOf(...alerts: AlertEvent[]): Notification {
-  return { id: 'msg_1', receiver: 'pd-ops', groupKey: '{}:{alertname="CheckDown"}', groupLabels: { alertname: 'CheckDown' }, alerts, externalURL: 'https://vigil.example.com' };
-}
+const firing = pushFiringWith('critical');
+const { resolved } = pushAlerts;
 
 function withLabels(labels: Record<string, string>, annotations: Record<string, string> = {}): AlertEvent {
   return { ...firing, labels, annotations };
@@ -56,14 +24,14 @@ function withLabels(labels: Record<string, string>, annotations: Record<string, 
 
 async function triggerPayload(alert: AlertEvent, fields: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
   const pd = await receiver(() => ({ status: 202 }));
-  await pagerduty.send(channel(pd.url, fields), notificationOf(alert), { log });
+  await pagerduty.send(channel(pd.url, fields), pushNotificationOf(alert), { log });
   return pd.bodies()[0]!.payload as Record<string, unknown>;
 }
 
 describe('the pagerduty channel', () => {
   it('sends one Events API v2 event per alert: a trigger for the firing one, a resolve for the resolved one', async () => {
     const pd = await receiver(() => ({ status: 202, body: '{"status":"success","message":"Event processed"}' }));
-    await pagerduty.send(channel(`http://127.0.0.1:${pd.port}/v2/enqueue`), notificationOf(firing, resolved), { log });
+    await pagerduty.send(channel(`http://127.0.0.1:${pd.port}/v2/enqueue`), pushNotificationOf(firing, resolved), { log });
 
     expect(pd.requests.map(({ method, path }) => ({ method, path }))).toEqual([
       { method: 'POST', path: '/v2/enqueue' },
@@ -95,7 +63,7 @@ describe('the pagerduty channel', () => {
 
   it('resolves with PagerDuty\'s answer, for the delivery log', async () => {
     const pd = await receiver(() => ({ status: 202, body: '{"status":"success","dedup_key":"fp-firing"}' }));
-    await expect(pagerduty.send(channel(pd.url), notificationOf(firing), { log })).resolves.toEqual({ status: 202, body: '{"status":"success","dedup_key":"fp-firing"}' });
+    await expect(pagerduty.send(channel(pd.url), pushNotificationOf(firing), { log })).resolves.toEqual({ status: 202, body: '{"status":"success","dedup_key":"fp-firing"}' });
   });
 
   it('summarises an alert without a summary annotation by its alertname and check', async () => {
@@ -160,7 +128,7 @@ describe('the pagerduty channel', () => {
 describe('the pagerduty channel, when PagerDuty refuses or is unavailable', () => {
   it('gives up on HTTP 400 (an invalid event), naming the channel and PagerDuty\'s reason', async () => {
     const pd = await receiver(() => ({ status: 400, body: '{"status":"invalid event","errors":["\'routing_key\' is invalid"]}' }));
-    const failure = await pagerduty.send(channel(pd.url), notificationOf(firing), { log }).catch((err: unknown) => err);
+    const failure = await pagerduty.send(channel(pd.url), pushNotificationOf(firing), { log }).catch((err: unknown) => err);
     expect(failure).toBeInstanceOf(ChannelPermanentError);
     expect(failure).toMatchObject({ status: 400, channelId: 'pd-ops' });
     expect((failure as Error).message).toContain('pagerduty channel "pd-ops"');
@@ -169,37 +137,37 @@ describe('the pagerduty channel, when PagerDuty refuses or is unavailable', () =
 
   it.each([429, 500, 502, 503])('asks for a retry on HTTP %i', async (status) => {
     const pd = await receiver(() => ({ status }));
-    const failure = await pagerduty.send(channel(pd.url), notificationOf(firing), { log }).catch((err: unknown) => err);
+    const failure = await pagerduty.send(channel(pd.url), pushNotificationOf(firing), { log }).catch((err: unknown) => err);
     expect(failure).toBeInstanceOf(ChannelRetryableError);
     expect(failure).toMatchObject({ status });
   });
 
   it('passes on Retry-After of a 429', async () => {
     const pd = await receiver(() => ({ status: 429, headers: { 'retry-after': '30' } }));
-    const failure = await pagerduty.send(channel(pd.url), notificationOf(firing), { log }).catch((err: unknown) => err);
+    const failure = await pagerduty.send(channel(pd.url), pushNotificationOf(firing), { log }).catch((err: unknown) => err);
     expect(failure).toMatchObject({ status: 429, retryAfterMs: 30_000 });
   });
 
   it('fails the whole send when a later event fails, saying which one, so the retry sends them all again', async () => {
     const pd = await receiver((index) => ({ status: index === 1 ? 503 : 202 }));
-    const failure = await pagerduty.send(channel(pd.url), notificationOf(firing, resolved), { log }).catch((err: unknown) => err);
+    const failure = await pagerduty.send(channel(pd.url), pushNotificationOf(firing, resolved), { log }).catch((err: unknown) => err);
     expect(failure).toBeInstanceOf(ChannelRetryableError);
     expect((failure as Error).message).toContain('resolve event 2 of 2');
 
-    await pagerduty.send(channel(pd.url), notificationOf(firing, resolved), { log });
+    await pagerduty.send(channel(pd.url), pushNotificationOf(firing, resolved), { log });
     expect(pd.bodies().map((body) => body.dedup_key)).toEqual(['fp-firing', 'fp-resolved', 'fp-firing', 'fp-resolved']);
   });
 
   it('stops at the first failed event instead of sending the rest', async () => {
     const pd = await receiver(() => ({ status: 400 }));
-    await pagerduty.send(channel(pd.url), notificationOf(firing, resolved), { log }).catch(() => undefined);
+    await pagerduty.send(channel(pd.url), pushNotificationOf(firing, resolved), { log }).catch(() => undefined);
     expect(pd.requests).toHaveLength(1);
   });
 
   it('never puts the routing key in an error, refused or unreachable', async () => {
     const pd = await receiver(() => ({ status: 403, body: 'forbidden' }));
-    const refused = await pagerduty.send(channel(pd.url), notificationOf(firing), { log }).catch((err: unknown) => err);
-    const unreachable = await pagerduty.send(channel(`http://127.0.0.1:${await freePort()}/v2/enqueue`), notificationOf(firing), { log }).catch((err: unknown) => err);
+    const refused = await pagerduty.send(channel(pd.url), pushNotificationOf(firing), { log }).catch((err: unknown) => err);
+    const unreachable = await pagerduty.send(channel(`http://127.0.0.1:${await freePort()}/v2/enqueue`), pushNotificationOf(firing), { log }).catch((err: unknown) => err);
     expect(unreachable).toBeInstanceOf(ChannelRetryableError);
     for (const failure of [refused, unreachable]) expect(inspect(failure, { depth: 10 })).not.toContain(ROUTING_KEY);
   });

@@ -1,59 +1,19 @@
 import pino from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
-import { ChannelPermanentError, ChannelRetryableError, USER_AGENT, type Notification } from '../../../libs/channels/index.js';
+import { describe, expect, it } from 'vitest';
+import { ChannelPermanentError, ChannelRetryableError, USER_AGENT } from '../../../libs/channels/index.js';
 import { slack, SLACK_DEFAULT_TEXT, type SlackChannelConfig } from '../../../libs/channels/slack/index.js';
-import type { AlertEvent } from '../../../libs/queues/index.js';
 import { freePort } from '../../../scripts/local-stack/ports.js';
-import { RecordingReceiver, type Responder } from '../../support/recording-receiver.js';
+import { chatAlerts, failureOf, log, notificationOf, useReceivers, withCheck } from '../../support/channel-fixtures.js';
 
-const log = pino({ level: 'silent' });
-const receivers: RecordingReceiver[] = [];
-
-afterEach(async () => {
-  await Promise.all(receivers.splice(0).map((receiver) => receiver.stop()));
-});
-
-async function receiver(responder: Responder = () => ({ status: 200, body: 'ok' })): Promise<RecordingReceiver> {
-  const started = new RecordingReceiver(responder);
-  receivers.push(started);
-  await started.start();
-  return started;
-}
+const receiver = useReceivers(() => ({ status: 200, body: 'ok' }));
 
 /** The configuration as loading it gives it: defaults filled in by the schema. */
 function channel(url: string, fields: Record<string, unknown> = {}): SlackChannelConfig {
   return slack.schema.parse({ id: 'ops-slack', type: 'slack', url, timeout: '2s', ...fields });
 }
 
-const firing: AlertEvent = {
-  fingerprint: 'f1',
-  status: 'firing',
-  labels: { alertname: 'CheckDown', check: 'shop-api' },
-  annotations: { summary: 'shop-api is down' },
-  startsAt: '2026-03-01T10:00:00.000Z',
-};
-const resolved: AlertEvent = {
-  fingerprint: 'f2',
-  status: 'resolved',
-  labels: { alertname: 'CheckDown', check: 'billing' },
-  annotations: { summary: 'billing is down' },
-  startsAt: '2026-03-01T09:00:00.000Z',
-  endsAt: '2026-03-01T10:05:00.000Z',
-};
-
-function notificationOf(alerts: AlertEvent[], fields: Partial<Notification> = {}): Notification {
-  return { id: 'msg_1', receiver: 'ops-slack', groupKey: '{}:{alertname="CheckDown"}', groupLabels: { alertname: 'CheckDown' }, alerts, externalURL: 'https://vigil.example', ...fields };
-}
-
+const { firing, resolved } = chatAlerts;
 const notification = notificationOf([firing, resolved]);
-
-function withCheck(check: string, summary = 'down'): AlertEvent {
-  return { ...firing, labels: { ...firing.labels, check }, annotations: { summary } };
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<Error> {
-  return promise.then(() => { throw new Error('expected the send to fail'); }, (err: unknown) => err as Error);
-}
 
 interface Block { type: string; text?: { type: string; text: string }; elements?: { type: string; text: string }[] }
 interface Body { text: string; blocks: Block[] }

@@ -1,31 +1,19 @@
 import { Writable } from 'node:stream';
 import { inspect } from 'node:util';
 import pino from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ChannelPermanentError, ChannelRetryableError } from '../../../libs/channels/errors.js';
 import { USER_AGENT } from '../../../libs/channels/http.js';
 import { DEFAULT_TEXT_TEMPLATE, telegram, TELEGRAM_API_URL } from '../../../libs/channels/telegram/index.js';
 import { truncateHtml } from '../../../libs/channels/telegram/truncate-html.js';
 import type { Notification } from '../../../libs/channels/types.js';
-import type { AlertEvent } from '../../../libs/queues/index.js';
 import { freePort } from '../../../scripts/local-stack/ports.js';
-import { RecordingReceiver, type Responder } from '../../support/recording-receiver.js';
+import { log, pushAlerts, pushNotificationOf, useReceivers } from '../../support/channel-fixtures.js';
+import type { RecordingReceiver } from '../../support/recording-receiver.js';
 
-const log = pino({ level: 'silent' });
 const BOT_TOKEN = '123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw';
 const OK = { status: 200, body: '{"ok":true,"result":{"message_id":42}}' };
-const receivers: RecordingReceiver[] = [];
-
-afterEach(async () => {
-  await Promise.all(receivers.splice(0).map((receiver) => receiver.stop()));
-});
-
-async function receiver(responder: Responder = () => OK): Promise<RecordingReceiver> {
-  const started = new RecordingReceiver(responder);
-  receivers.push(started);
-  await started.start();
-  return started;
-}
+const receiver = useReceivers(() => OK);
 
 const apiRoot = (bot: RecordingReceiver): string => `http://127.0.0.1:${bot.port}`;
 
@@ -34,26 +22,7 @@ function channel(apiUrl: string, fields: Record<string, unknown> = {}) {
   return telegram.schema.parse({ id: 'tg-ops', type: 'telegram', apiUrl, botToken: BOT_TOKEN, chatId: -1001234567890, timeout: '2s', ...fields });
 }
 
-const firing: AlertEvent = {
-  fingerprint: 'fp-firing',
-  status: 'firing',
-  labels: { alertname: 'CheckDown', check: 'shop-api' },
-  annotations: { summary: 'shop-api is down from 2 regions' },
-  startsAt: '2025-03-01T10:00:00.000Z',
-};
-
-const resolved: AlertEvent = {
-  fingerprint: 'fp-resolved',
-  status: 'resolved',
-  labels: { alertname: 'CheckDown', check: 'shop-web' },
-  annotations: {},
-  startsAt: '2025-03-01T09:00:00.000Z',
-  endsAt: '2025-03-01T10:05:00.000Z',
-};
-
-function notificationOf(...alerts: AlertEvent[]): Notification {
-  return { id: 'msg_1', receiver: 'tg-ops', groupKey: '{}:{alertname="CheckDown"}', groupLabels: { alertname: 'CheckDown' }, alerts, externalURL: 'https://vigil.example.com' };
-}
+const { firing, resolved } = pushAlerts;
 
 async function sentText(notification: Notification, fields: Record<string, unknown> = {}): Promise<string> {
   const bot = await receiver();
@@ -64,7 +33,7 @@ async function sentText(notification: Notification, fields: Record<string, unkno
 describe('the telegram channel', () => {
   it('posts sendMessage to the bot\'s path with an HTML message about every alert', async () => {
     const bot = await receiver();
-    await telegram.send(channel(`${apiRoot(bot)}/`), notificationOf(firing, resolved), { log });
+    await telegram.send(channel(`${apiRoot(bot)}/`), pushNotificationOf(firing, resolved), { log });
 
     expect(bot.requests).toHaveLength(1);
     expect(bot.requests[0]).toMatchObject({ method: 'POST', path: `/bot${BOT_TOKEN}/sendMessage` });
@@ -84,29 +53,29 @@ describe('the telegram channel', () => {
 
   it('resolves with Telegram\'s answer, for the delivery log', async () => {
     const bot = await receiver();
-    await expect(telegram.send(channel(apiRoot(bot)), notificationOf(firing), { log })).resolves.toEqual(OK);
+    await expect(telegram.send(channel(apiRoot(bot)), pushNotificationOf(firing), { log })).resolves.toEqual(OK);
   });
 
   it('sends a channel username as chat_id and a forum topic as message_thread_id', async () => {
     const bot = await receiver();
-    await telegram.send(channel(apiRoot(bot), { chatId: '@vigil_alerts', messageThreadId: '17' }), notificationOf(firing), { log });
+    await telegram.send(channel(apiRoot(bot), { chatId: '@vigil_alerts', messageThreadId: '17' }), pushNotificationOf(firing), { log });
     expect(bot.bodies()[0]).toMatchObject({ chat_id: '@vigil_alerts', message_thread_id: 17 });
   });
 
   it('renders a custom text template', async () => {
-    const text = await sentText(notificationOf(firing), { text: '<i>{{ statusText }}</i> {{#alerts}}{{ labels.check }}{{/alerts}}' });
+    const text = await sentText(pushNotificationOf(firing), { text: '<i>{{ statusText }}</i> {{#alerts}}{{ labels.check }}{{/alerts}}' });
     expect(text).toBe('<i>FIRING</i> shop-api');
   });
 
   it('HTML-escapes label values, so markup, quotes and ampersands arrive as text', async () => {
     const risky = { ...firing, labels: { alertname: 'CheckDown', check: '<script>alert("x")</script> & \'y\'\nnext' } };
-    const text = await sentText(notificationOf(risky), { text: '{{#alerts}}<b>{{ labels.check }}</b>{{/alerts}}' });
+    const text = await sentText(pushNotificationOf(risky), { text: '{{#alerts}}<b>{{ labels.check }}</b>{{/alerts}}' });
     expect(text).toBe('<b>&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;y&#39;\nnext</b>');
   });
 
   it('cuts a message longer than 4096 characters, closing the tags it cut through', async () => {
     const long = { ...firing, annotations: { summary: 'é & '.repeat(2_000) } };
-    const text = await sentText(notificationOf(long), { text: '<b>{{#alerts}}{{ annotations.summary }}{{/alerts}}</b>' });
+    const text = await sentText(pushNotificationOf(long), { text: '<b>{{#alerts}}{{ annotations.summary }}{{/alerts}}</b>' });
     expect(text.length).toBeLessThanOrEqual(4_096);
     expect(text.startsWith('<b>é &amp; é')).toBe(true);
     expect(text.endsWith('…</b>')).toBe(true);
@@ -149,7 +118,7 @@ describe('the telegram channel, when Telegram refuses or is unavailable', () => 
     [403, 'Forbidden: bot was blocked by the user'],
   ])('gives up on HTTP %i, naming the channel and Telegram\'s reason', async (status, description) => {
     const bot = await receiver(() => ({ status, body: JSON.stringify({ ok: false, error_code: status, description }) }));
-    const failure = await telegram.send(channel(apiRoot(bot)), notificationOf(firing), { log }).catch((err: unknown) => err);
+    const failure = await telegram.send(channel(apiRoot(bot)), pushNotificationOf(firing), { log }).catch((err: unknown) => err);
     expect(failure).toBeInstanceOf(ChannelPermanentError);
     expect(failure).toMatchObject({ status, channelId: 'tg-ops' });
     expect((failure as Error).message).toContain('telegram channel "tg-ops"');
@@ -158,7 +127,7 @@ describe('the telegram channel, when Telegram refuses or is unavailable', () => 
 
   it('asks for a retry on a 429, waiting as long as parameters.retry_after in the body says', async () => {
     const bot = await receiver(() => ({ status: 429, body: '{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 35","parameters":{"retry_after":35}}' }));
-    const failure = await telegram.send(channel(apiRoot(bot)), notificationOf(firing), { log }).catch((err: unknown) => err);
+    const failure = await telegram.send(channel(apiRoot(bot)), pushNotificationOf(firing), { log }).catch((err: unknown) => err);
     expect(failure).toBeInstanceOf(ChannelRetryableError);
     expect(failure).toMatchObject({ status: 429, retryAfterMs: 35_000, channelId: 'tg-ops' });
     expect((failure as Error).message).toContain('Too Many Requests');
@@ -166,26 +135,26 @@ describe('the telegram channel, when Telegram refuses or is unavailable', () => 
 
   it('prefers retry_after in the body to a Retry-After header', async () => {
     const bot = await receiver(() => ({ status: 429, headers: { 'retry-after': '5' }, body: '{"ok":false,"error_code":429,"parameters":{"retry_after":20}}' }));
-    const failure = await telegram.send(channel(apiRoot(bot)), notificationOf(firing), { log }).catch((err: unknown) => err);
+    const failure = await telegram.send(channel(apiRoot(bot)), pushNotificationOf(firing), { log }).catch((err: unknown) => err);
     expect(failure).toMatchObject({ retryAfterMs: 20_000 });
   });
 
   it('still reads retry_after from a 429 body too long to keep whole', async () => {
     const body = `{"ok":false,"error_code":429,"parameters":{"retry_after":9},"description":"${'x'.repeat(2_000)}"}`;
     const bot = await receiver(() => ({ status: 429, body }));
-    const failure = await telegram.send(channel(apiRoot(bot)), notificationOf(firing), { log }).catch((err: unknown) => err);
+    const failure = await telegram.send(channel(apiRoot(bot)), pushNotificationOf(firing), { log }).catch((err: unknown) => err);
     expect(failure).toMatchObject({ retryAfterMs: 9_000 });
   });
 
   it('falls back to the Retry-After header when a 429 body says nothing', async () => {
     const bot = await receiver(() => ({ status: 429, headers: { 'retry-after': '3' }, body: 'slow down' }));
-    const failure = await telegram.send(channel(apiRoot(bot)), notificationOf(firing), { log }).catch((err: unknown) => err);
+    const failure = await telegram.send(channel(apiRoot(bot)), pushNotificationOf(firing), { log }).catch((err: unknown) => err);
     expect(failure).toMatchObject({ status: 429, retryAfterMs: 3_000 });
   });
 
   it.each([500, 502])('asks for a retry on HTTP %i', async (status) => {
     const bot = await receiver(() => ({ status }));
-    const failure = await telegram.send(channel(apiRoot(bot)), notificationOf(firing), { log }).catch((err: unknown) => err);
+    const failure = await telegram.send(channel(apiRoot(bot)), pushNotificationOf(firing), { log }).catch((err: unknown) => err);
     expect(failure).toBeInstanceOf(ChannelRetryableError);
   });
 });
@@ -193,13 +162,13 @@ describe('the telegram channel, when Telegram refuses or is unavailable', () => 
 describe('the telegram bot token, which sits in the URL path', () => {
   it('never appears in the error when Telegram refuses it', async () => {
     const bot = await receiver(() => ({ status: 404, body: '{"ok":false,"error_code":404,"description":"Not Found"}' }));
-    const failure = await telegram.send(channel(apiRoot(bot)), notificationOf(firing), { log }).catch((err: unknown) => err);
+    const failure = await telegram.send(channel(apiRoot(bot)), pushNotificationOf(firing), { log }).catch((err: unknown) => err);
     expect(failure).toBeInstanceOf(ChannelPermanentError);
     expect(inspect(failure, { depth: 10 })).not.toContain(BOT_TOKEN);
   });
 
   it('never appears in the error, or its cause, when nothing answers at the address', async () => {
-    const failure = await telegram.send(channel(`http://127.0.0.1:${await freePort()}`), notificationOf(firing), { log }).catch((err: unknown) => err);
+    const failure = await telegram.send(channel(`http://127.0.0.1:${await freePort()}`), pushNotificationOf(firing), { log }).catch((err: unknown) => err);
     expect(failure).toBeInstanceOf(ChannelRetryableError);
     expect((failure as Error).message).toMatch(/ECONNREFUSED/);
     expect(inspect(failure, { depth: 10 })).not.toContain(BOT_TOKEN);
@@ -208,7 +177,7 @@ describe('the telegram bot token, which sits in the URL path', () => {
 
   it('never appears in the error when Telegram does not answer in time', async () => {
     const bot = await receiver(() => ({ ...OK, delayMs: 2_000 }));
-    const failure = await telegram.send(channel(apiRoot(bot), { timeout: '200ms' }), notificationOf(firing), { log }).catch((err: unknown) => err);
+    const failure = await telegram.send(channel(apiRoot(bot), { timeout: '200ms' }), pushNotificationOf(firing), { log }).catch((err: unknown) => err);
     expect(failure).toBeInstanceOf(ChannelRetryableError);
     expect(inspect(failure, { depth: 10 })).not.toContain(BOT_TOKEN);
   });
@@ -218,8 +187,8 @@ describe('the telegram bot token, which sits in the URL path', () => {
     const capture = new Writable({ write(chunk: Buffer, _encoding, done) { lines.push(chunk.toString('utf8')); done(); } });
     const traceLog = pino({ level: 'trace' }, capture);
     const bot = await receiver((index) => (index === 0 ? OK : { status: 401, body: 'Unauthorized' }));
-    await telegram.send(channel(apiRoot(bot)), notificationOf(firing), { log: traceLog });
-    await telegram.send(channel(apiRoot(bot)), notificationOf(firing), { log: traceLog }).catch(() => undefined);
+    await telegram.send(channel(apiRoot(bot)), pushNotificationOf(firing), { log: traceLog });
+    await telegram.send(channel(apiRoot(bot)), pushNotificationOf(firing), { log: traceLog }).catch(() => undefined);
     expect(lines.length).toBeGreaterThan(0);
     expect(lines.join('')).not.toContain(BOT_TOKEN);
   });

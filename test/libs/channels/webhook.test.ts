@@ -1,5 +1,4 @@
-import pino from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   ChannelPermanentError,
   ChannelRetryableError,
@@ -12,22 +11,10 @@ import {
   type Notification,
 } from '../../../libs/channels/index.js';
 import type { WebhookChannelConfig } from '../../../libs/config/index.js';
-import { RecordingReceiver, type Responder } from '../../support/recording-receiver.js';
+import { log, useReceivers } from '../../support/channel-fixtures.js';
 import { freePort } from '../../../scripts/local-stack/ports.js';
 
-const log = pino({ level: 'silent' });
-const receivers: RecordingReceiver[] = [];
-
-afterEach(async () => {
-  await Promise.all(receivers.splice(0).map((receiver) => receiver.stop()));
-});
-
-async function receiver(responder?: Responder): Promise<RecordingReceiver> {
-  const started = new RecordingReceiver(responder);
-  receivers.push(started);
-  await started.start();
-  return started;
-}
+const receiver = useReceivers();
 
 function channel(url: string, fields: Partial<WebhookChannelConfig> = {}): WebhookChannelConfig {
   return { id: 'ops-hook', type: 'webhook', url, headers: {}, contentType: 'application/json', timeoutMs: 2_000, ...fields };
