@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { Redis } from 'ioredis';
 import { acknowledge, listAcknowledgements, type Acknowledgement } from '../../libs/alerts/acks.js';
-import { formatMatchers, HISTORY_LENGTH, historyOfCheck, listActiveAlerts, type ActiveAlert, type StateTransition } from '../../libs/alerts/index.js';
+import { DELIVERY_LOG_LENGTH, formatMatchers, HISTORY_LENGTH, historyOfCheck, listActiveAlerts, readDeliveryLog, type ActiveAlert, type DeliveryLogEntry, type StateTransition } from '../../libs/alerts/index.js';
 import { createSilence, expireSilence, listSilences, SILENCE_RETENTION_MS, silenceStatus, type Silence, type SilenceInput } from '../../libs/alerts/silences.js';
 import { formatDuration, parseDuration } from '../../libs/config/duration.js';
 import { limitFrom, UsageError } from '../cli-support.js';
@@ -17,13 +17,15 @@ export const USAGE = `usage: npm run alerts -- <command> [--json]
                                severity=~"critical|page" team!=infra); prints the new silence's id.
                                --notify-resolved: still tell people when a muted alert resolves
   silence list [--all]         active and pending silences; --all adds expired ones (kept ${formatDuration(SILENCE_RETENTION_MS)})
-  silence expire ID            end a silence now
+  silence expire ID            end a silence now (also: expire ID)
   ack CHECK|FINGERPRINT [--author NAME] [--comment TEXT]
                                acknowledge an outage: the firing alerts of a check, or one alert; they stop
                                repeating and escalating until they resolve
   acks                         the acknowledgements given
   maintenance add | list | delete
                                maintenance windows (npm run alerts -- maintenance --help)
+  deliveries [--channel ID] [--limit N]
+                               the last delivery attempts, newest first: outcome, attempts, the receiver's answer
   --json                       machine-readable output
 TIME is ISO 8601 with a zone (2025-06-01T18:00:00Z); --author defaults to $USER.
 Redis: $REDIS_URL (default redis://127.0.0.1:6379)
@@ -38,17 +40,22 @@ export type Command =
   | { name: 'silence expire'; id: string; json: boolean }
   | { name: 'ack'; target: string; by: string; comment: string; json: boolean }
   | { name: 'acks'; json: boolean }
+  | { name: 'deliveries'; channelId?: string; limit: number; json: boolean }
   | { name: 'maintenance'; command: MaintenanceCommand };
 
 /** The commands whose options this file parses. */
 type CommandName = Exclude<Command['name'], 'help' | 'maintenance'>;
 
-const COMMAND_NAMES: readonly CommandName[] = ['list', 'history', 'silence add', 'silence list', 'silence expire', 'ack', 'acks'];
+const COMMAND_NAMES: readonly CommandName[] = ['list', 'history', 'silence add', 'silence list', 'silence expire', 'ack', 'acks', 'deliveries'];
+
+/** Shorter spellings: `expire ID` as Alertmanager's amtool has it. */
+const ALIASES: Record<string, CommandName> = { expire: 'silence expire' };
 
 const OPTIONS = {
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   limit: { type: 'string' },
+  channel: { type: 'string' },
   all: { type: 'boolean' },
   duration: { type: 'string' },
   until: { type: 'string' },
@@ -62,7 +69,8 @@ type OptionName = keyof typeof OPTIONS;
 
 /** The commands each option is for; --json and --help go with every command. */
 const OPTION_COMMANDS: Record<Exclude<OptionName, 'json' | 'help'>, readonly CommandName[]> = {
-  limit: ['history'],
+  limit: ['history', 'deliveries'],
+  channel: ['deliveries'],
   all: ['silence list'],
   duration: ['silence add'],
   until: ['silence add'],
@@ -100,6 +108,9 @@ export function parseCommand(argv: string[], env: NodeJS.ProcessEnv = process.en
     case 'acks':
       if (rest.length > 0) throw new UsageError(`"acks" takes no arguments, got ${rest.join(' ')}`);
       return { name, json };
+    case 'deliveries':
+      if (rest.length > 0) throw new UsageError(`"deliveries" takes no arguments, got ${rest.join(' ')} (a channel is --channel ID)`);
+      return { name, ...(values.channel === undefined ? {} : { channelId: values.channel }), limit: limitFrom(values.limit, DELIVERY_LOG_LENGTH), json };
   }
 }
 
@@ -136,6 +147,8 @@ type Options = ReturnType<typeof parseStrict<typeof OPTIONS>>['values'];
 function commandOf(positionals: string[]): { name: CommandName; rest: string[] } {
   const [word, ...afterWord] = positionals;
   if (word === undefined) throw new UsageError('missing command');
+  const alias = ALIASES[word];
+  if (alias !== undefined) return { name: alias, rest: afterWord };
   if (word !== 'silence') {
     if (!(COMMAND_NAMES as readonly string[]).includes(word)) throw new UsageError(`unknown command "${word}"`);
     return { name: word as CommandName, rest: afterWord };
@@ -236,9 +249,31 @@ export async function execute(command: Command, redis: Redis, now = new Date()):
       const acknowledgements = await listAcknowledgements(redis);
       return command.json ? json({ acknowledgements }) : formatAcknowledgements(acknowledgements, await listActiveAlerts(redis));
     }
+    case 'deliveries': {
+      const entries = await readDeliveryLog(redis, { ...(command.channelId === undefined ? {} : { channelId: command.channelId }), limit: command.limit });
+      return command.json ? json({ deliveries: entries }) : formatDeliveries(entries, command.channelId);
+    }
     case 'maintenance':
       return executeMaintenance(command.command, redis, now);
   }
+}
+
+export function formatDeliveries(entries: DeliveryLogEntry[], channelId?: string): string {
+  if (entries.length === 0) return channelId === undefined ? 'no deliveries recorded\n' : `no deliveries recorded for channel "${channelId}"\n`;
+  const rows = entries.map((entry) => [
+    entry.at, entry.channelId, entry.outcome, String(entry.attempts),
+    entry.alerts.map((alert) => `${alert.alertname ?? '?'}${alert.check ? ` ${alert.check}` : ''} ${alert.status}`).join(', '),
+    answerText(entry),
+  ]);
+  return `${table(['AT', 'CHANNEL', 'OUTCOME', 'ATTEMPTS', 'ALERTS', 'ANSWER'], rows)}\n`;
+}
+
+/** The receiver's status and the start of its body, else why the attempt failed. */
+function answerText(entry: DeliveryLogEntry): string {
+  const answer = entry.answer;
+  const said = answer ? [answer.status === undefined ? '' : String(answer.status), answer.body ?? ''].filter(Boolean).join(' ') : '';
+  const text = entry.outcome === 'delivered' ? said : said || entry.reason || '';
+  return text.length > 120 ? `${text.slice(0, 119)}…` : text;
 }
 
 export function formatAlerts(alerts: ActiveAlert[]): string {

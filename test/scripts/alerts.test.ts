@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { acknowledge } from '../../libs/alerts/acks.js';
-import { stageAlert, stageTransition } from '../../libs/alerts/index.js';
+import { appendDeliveryLog, stageAlert, stageTransition } from '../../libs/alerts/index.js';
 import { createSilence, expireSilence } from '../../libs/alerts/silences.js';
 import { REDIS_KEYS } from '../../libs/redis-keys.js';
 import { parseCommand } from '../../scripts/alerts/cli.js';
@@ -169,6 +169,33 @@ describe('npm run alerts', () => {
     });
   });
 
+  describe('deliveries', () => {
+    beforeAll(async () => {
+      const base = { notificationId: 'msg_1', groupKey: '{}:{check="shop-api"}', alerts: [{ fingerprint: 'f1', status: 'firing' as const, alertname: 'CheckDown', check: 'shop-api' }] };
+      await appendDeliveryLog(redis, { ...base, at: '2025-06-01T10:00:00.000Z', channelId: 'oncall', outcome: 'retrying', attempts: 1, answer: { status: 503, body: 'busy' }, reason: 'webhook channel "oncall" answered HTTP 503: busy' });
+      await appendDeliveryLog(redis, { ...base, at: '2025-06-01T10:00:02.000Z', channelId: 'oncall', outcome: 'delivered', attempts: 2, answer: { status: 200 } });
+      await appendDeliveryLog(redis, { ...base, at: '2025-06-01T10:00:01.000Z', channelId: 'chat', outcome: 'failed', attempts: 1, answer: { status: 400, body: 'invalid_payload' } });
+    });
+
+    it('lists the last deliveries of every channel, newest first, with the receiver answer', () => {
+      const run = alertsCli(['deliveries'], url);
+      expect(run.status).toBe(0);
+      const lines = run.stdout.trimEnd().split('\n');
+      expect(lines[0]).toMatch(/^AT\s+CHANNEL\s+OUTCOME\s+ATTEMPTS\s+ALERTS\s+ANSWER$/);
+      expect(lines.slice(1).map((line) => line.split(/\s{2,}/).slice(1, 4).join(' '))).toEqual(['oncall delivered 2', 'chat failed 1', 'oncall retrying 1']);
+      expect(lines[2]).toMatch(/CheckDown shop-api firing\s+400 invalid_payload$/);
+    });
+
+    it('lists one channel with --channel, as JSON with --json', () => {
+      const run = alertsCli(['deliveries', '--channel', 'chat', '--json'], url);
+      expect(JSON.parse(run.stdout).deliveries.map((entry: { channelId: string; outcome: string }) => `${entry.channelId} ${entry.outcome}`)).toEqual(['chat failed']);
+    });
+  });
+
+  it('takes expire ID as silence expire ID', () => {
+    expect(parseCommand(['expire', 'abc'], {})).toEqual({ name: 'silence expire', id: 'abc', json: false });
+  });
+
   it('reads a silence with its start, end and --notify-resolved', () => {
     const command = parseCommand(['silence', 'add', '{check="shop-api", env!=dev}', '--from', '2025-06-01T18:00:00Z', '--until', '2025-06-01T22:00:00+02:00',
       '--author', 'ann', '--comment', 'migration', '--notify-resolved'], {});
@@ -214,7 +241,7 @@ describe('npm run alerts', () => {
   it.each([
     [['history'], '"history" needs a check id'],
     [['list', 'extra'], '"list" takes no arguments, got extra'],
-    [['list', '--limit', '3'], '--limit only applies to "history"'],
+    [['list', '--limit', '3'], '--limit only applies to "history" and "deliveries"'],
     [['history', 'a', '--limit', '0'], '--limit expects a positive whole number, got "0"'],
   ])('refuses %j: %s', (argv, message) => {
     expect(() => parseCommand(argv)).toThrow(new UsageError(message));
