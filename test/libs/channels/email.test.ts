@@ -1,29 +1,15 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { simpleParser, type ParsedMail } from 'mailparser';
-import { SMTPServer, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
+import type { SMTPServerOptions } from 'smtp-server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ChannelPermanentError, ChannelRetryableError, type Notification } from '../../../libs/channels/index.js';
 import { email, messageIdFor, type EmailChannelConfig } from '../../../libs/channels/email/index.js';
 import { freePort } from '../../../scripts/local-stack/ports.js';
 import { log } from '../../support/channel-fixtures.js';
+import { startSmtpServer, type ReceivedMail, type TestSmtpServer } from '../../support/smtp-server.js';
 import { startTcpServer, type TestTcpServer } from '../../support/tcp-servers.js';
 import { makeCaAndServer, makeCertificate } from '../../support/tls-certs.js';
-
-interface ReceivedMail {
-  envelope: { from: string; to: string[] };
-  secure: boolean;
-  user: string | undefined;
-  mail: ParsedMail;
-}
-
-interface TestSmtpServer {
-  port: number;
-  received: ReceivedMail[];
-  close(): Promise<void>;
-}
 
 const cleanups: Array<() => Promise<void>> = [];
 
@@ -31,34 +17,8 @@ afterEach(async () => {
   await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
 });
 
-function envelopeOf(session: SMTPServerSession): ReceivedMail['envelope'] {
-  const from = session.envelope.mailFrom;
-  return { from: from === false ? '' : from.address, to: session.envelope.rcptTo.map((rcpt) => rcpt.address) };
-}
-
-/** A real SMTP server on 127.0.0.1 that parses what it accepts; TLS and AUTH off unless a test turns them on. */
 async function smtpServer(options: SMTPServerOptions = {}): Promise<TestSmtpServer> {
-  const received: ReceivedMail[] = [];
-  const server = new SMTPServer({
-    logger: false,
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    closeTimeout: 1_000,
-    onData(stream, session, callback) {
-      simpleParser(stream).then((mail) => {
-        received.push({ envelope: envelopeOf(session), secure: session.secure, user: session.user as string | undefined, mail });
-        callback();
-      }, callback);
-    },
-    ...options,
-  });
-  server.on('error', () => undefined);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const started: TestSmtpServer = {
-    port: (server.server.address() as AddressInfo).port,
-    received,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
+  const started = await startSmtpServer(options);
   cleanups.push(started.close);
   return started;
 }

@@ -11,6 +11,7 @@ import { REDIS_KEYS } from '../../../libs/redis-keys.js';
 import { eventually } from '../../support/infra.js';
 import { checkDown, configOf, recovered, startNotifierStack, type NotifierStack } from '../../support/notifier-stack.js';
 import { RecordingReceiver, sleep } from '../../support/recording-receiver.js';
+import { startSmtpServer } from '../../support/smtp-server.js';
 
 const QUIET_MS = 500;
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -291,6 +292,25 @@ describe('exactly once toward people', () => {
     await sleep(QUIET_MS);
 
     expect(summaries(hook)).toEqual(['firing: a=firing b=firing']);
+  });
+});
+
+describe('email', () => {
+  it('mails one message per group notification to a real SMTP server, the resolved one included', async () => {
+    const smtp = await startSmtpServer();
+    cleanups.push(() => smtp.close());
+    const stack = await stackWith(`channels:\n  - { id: mail, type: email, host: 127.0.0.1, port: ${smtp.port}, from: vigil@example.com, to: [ops@example.com], timeout: 5s }\ndefaultRoute: { groupBy: [alertname], groupWait: 300ms, groupInterval: 300ms }\n`);
+
+    await stack.raise(checkDown('a'));
+    await stack.raise(checkDown('b'));
+    await eventually('the firing mail', () => smtp.received.length >= 1 || undefined, 10_000);
+    await stack.raise(recovered(checkDown('a')));
+    await eventually('the next mail', () => smtp.received.length >= 2 || undefined, 10_000);
+    await sleep(QUIET_MS);
+
+    expect(smtp.received.map(({ mail }) => mail.subject)).toEqual(['[FIRING:2] CheckDown', '[FIRING:1] CheckDown']);
+    expect(smtp.received[1]?.mail.text).toMatch(/Resolved/i);
+    expect(smtp.received.map(({ envelope }) => envelope.to)).toEqual([['ops@example.com'], ['ops@example.com']]);
   });
 });
 
