@@ -4,11 +4,10 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { acknowledgementsOf, isAcknowledged, removeAcknowledgements } from '../../libs/alerts/acks.js';
 import { logFieldOf, notificationIdOf, recordOf, toldRecords } from '../../libs/alerts/index.js';
-import type { Config } from '../../libs/config/index.js';
+import type { Config, InhibitRule } from '../../libs/config/index.js';
 import { jobIdOf, type AlertEvent, type DeliveryJob, type GroupFlushJob, type Processor } from '../../libs/queues/index.js';
 import { escalationEligible, nextEscalationAtMs, planChannelMessage, type PlanReason } from './group-plan.js';
 import { finishFlush, readGroup, RESOLVED_KEPT_MS, type StoredGroup } from './groups.js';
-import { inhibitRulesOf } from './inhibition.js';
 import type { MuteContext } from './mutes.js';
 import type { RouteNode, RouteTree } from './routing.js';
 
@@ -27,6 +26,8 @@ export interface FlushDeps {
   flushes: Queue<GroupFlushJob>;
   getConfig: () => Config;
   routeTree: () => RouteTree;
+  /** The inhibit rules of the configuration running now (inhibitRulesOf), built once per configuration. */
+  inhibitRules: () => InhibitRule[];
   mutes: MuteContext;
   /** Sends the alerts of a group whose route is gone through the routes of today. */
   reroute: (alert: AlertEvent) => Promise<void>;
@@ -100,7 +101,7 @@ export function flushProcessor(deps: FlushDeps): Processor<'group-flushes'> {
 async function planMessages(deps: FlushDeps, group: StoredGroup, route: RouteNode, nowMs: number): Promise<{ messages: Message[]; acknowledged: Set<string> }> {
   const fingerprints = group.alerts.map((alert) => alert.fingerprint);
   const [muted, acknowledged] = await Promise.all([
-    deps.mutes.mutesOf(group.alerts, inhibitRulesOf(deps.getConfig()), nowMs),
+    deps.mutes.mutesOf(group.alerts, deps.inhibitRules(), nowMs),
     acknowledgedIn(deps.redis, group.alerts),
   ]);
   const messages: Message[] = [];

@@ -10,7 +10,8 @@ import { dispatchAlert, dispatchProcessor, type DispatchDeps } from './dispatch.
 import { armTimer, flushProcessor } from './flush.js';
 import { groupTimers } from './groups.js';
 import { MuteContext } from './mutes.js';
-import { buildRouteTree, type RouteTree } from './routing.js';
+import { inhibitRulesOf } from './inhibition.js';
+import { buildRouteTree } from './routing.js';
 
 export interface NotifierOptions {
   redisUrl: string;
@@ -52,7 +53,8 @@ export function startNotifier(options: NotifierOptions): RunningNotifier {
   connection.on('error', (err) => log.warn({ err }, 'redis connection error'));
   const settings = { concurrency: options.concurrency ?? DEFAULT_CONCURRENCY, extra: LOCKS, ...(options.backoffBaseMs === undefined ? {} : { backoffBaseMs: options.backoffBaseMs }) };
 
-  const routeTree = cachedRouteTree(getConfig);
+  const routeTree = perConfig(getConfig, (config) => buildRouteTree(config.routes, config.channels.map((channel) => channel.id), config.defaultRoute));
+  const inhibitRules = perConfig(getConfig, inhibitRulesOf);
   const deliveries = createQueue('deliveries', connection);
   const flushes = createQueue('group-flushes', connection);
   const dispatch: DispatchDeps = { redis: connection, flushes, routeTree, log };
@@ -60,7 +62,7 @@ export function startNotifier(options: NotifierOptions): RunningNotifier {
   const externalUrl = options.externalUrl ?? externalUrlFrom();
   const workers = [
     watch('alerts', createWorker('alerts', connection, dispatchProcessor(dispatch), settings), log),
-    watch('group-flushes', createWorker('group-flushes', connection, flushProcessor({ redis: connection, deliveries, flushes, getConfig, routeTree, mutes, reroute: (alert) => dispatchAlert(dispatch, alert), log }), settings), log),
+    watch('group-flushes', createWorker('group-flushes', connection, flushProcessor({ redis: connection, deliveries, flushes, getConfig, routeTree, inhibitRules, mutes, reroute: (alert) => dispatchAlert(dispatch, alert), log }), settings), log),
     watch('deliveries', createWorker('deliveries', connection, deliveryProcessor({ redis: connection, getConfig, externalUrl, log }), settings), log),
   ];
 
@@ -86,13 +88,13 @@ export function startNotifier(options: NotifierOptions): RunningNotifier {
   };
 }
 
-/** The route tree of the configuration running now, rebuilt only when the configuration changes. */
-function cachedRouteTree(getConfig: () => Config): () => RouteTree {
-  let built: { config: Config; tree: RouteTree } | undefined;
+/** What `build` makes of the configuration running now, made again only when the configuration changes. */
+function perConfig<T>(getConfig: () => Config, build: (config: Config) => T): () => T {
+  let built: { config: Config; value: T } | undefined;
   return () => {
     const config = getConfig();
-    if (built?.config !== config) built = { config, tree: buildRouteTree(config.routes, config.channels.map((channel) => channel.id), config.defaultRoute) };
-    return built.tree;
+    if (built?.config !== config) built = { config, value: build(config) };
+    return built.value;
   };
 }
 
