@@ -32,10 +32,9 @@
  * InfluxDB is not started (INFLUX_URL unset): points are computed but not buffered or written,
  * so the CPU figure is evaluation alone, not comparable with bench:probes' evaluator column.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { availableParallelism, loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { availableParallelism, loadavg } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { QueueEvents, type Queue } from 'bullmq';
@@ -45,15 +44,13 @@ import { ConfigError, formatProblem, parseConfig, parseDuration, type CheckConfi
 import { createQueue, createRedis, DEFAULT_REGION, QUEUE_PREFIX, queueName, type ProbeResult, type QueuePayloads } from '../libs/queues/index.js';
 import { REDIS_KEYS } from '../libs/redis-keys.js';
 import { ensureBinaries, REDIS_SERVER } from '../scripts/local-stack/binaries.js';
-import { forEachLine } from '../scripts/local-stack/lines.js';
-import { startReaper } from '../scripts/local-stack/reaper.js';
 import { startRedis } from '../scripts/local-stack/servers.js';
 import { alertIdentityOf, CHECK_DOWN } from '../services/evaluator/alert-events.js';
 import { cpuSeconds, percentile } from './proc-stats.js';
+import { spawnService, startBenchRun } from './bench-run.js';
 
-const ROOT = resolve(import.meta.dirname, '..');
 /** Width of a probe slot: a probe-worker sends one batch per slot (docs/ARCHITECTURE.md). */
-const SLOT_MS = 100;
+export const SLOT_MS = 100;
 /** A sample not complete by then counts as lost: the figures would be wrong, the bench fails. */
 const ALERT_TIMEOUT_MS = 10_000;
 /** This many lost in a row: alerts are not arriving at all; stop rather than wait out every sample. */
@@ -81,7 +78,7 @@ const ALL_RULES = [
 const say = (line: string) => process.stdout.write(`${line}\n`);
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-type Batch = QueuePayloads['results'];
+export type Batch = QueuePayloads['results'];
 
 interface Settings {
   rules: 'none' | 'all';
@@ -126,7 +123,7 @@ function readSettings(): Settings {
   return settings;
 }
 
-class UsageError extends Error {}
+export class UsageError extends Error {}
 
 /** Results in one slot's batch at the --load rate. */
 function batchSize(settings: Settings): number {
@@ -180,7 +177,7 @@ function buildConfig(settings: Settings): BenchChecks {
 /** scheduledAt must grow per check (the state machine ignores a tick it has seen): the last one sent per check. */
 const lastTick = new Map<string, number>();
 
-function resultOf(checkId: string, scheduledAt: number, ok: boolean): ProbeResult {
+export function resultOf(checkId: string, scheduledAt: number, ok: boolean): ProbeResult {
   const tick = Math.max(scheduledAt, (lastTick.get(checkId) ?? 0) + 1);
   lastTick.set(checkId, tick);
   // Uniform jitter: a spread the anomaly rule sees as normal (never 3 MADs from the median).
@@ -192,13 +189,13 @@ function resultOf(checkId: string, scheduledAt: number, ok: boolean): ProbeResul
   };
 }
 
-const batchOf = (results: ProbeResult[]): Batch => ({ region: DEFAULT_REGION, results });
+export const batchOf = (results: ProbeResult[]): Batch => ({ region: DEFAULT_REGION, results });
 
 /**
  * `rounds` ok results per check, one cadence apart and ending now, sent a chunk of slot
  * batches at a time and drained in between. Warms the evaluator up and fills the rules' windows.
  */
-async function sendHistory(results: Queue<Batch>, running: Running, checks: CheckConfig[], rounds: number, cadence: number, perBatch: number): Promise<number> {
+export async function sendHistory(results: Queue<Batch>, running: Running, checks: CheckConfig[], rounds: number, cadence: number, perBatch: number): Promise<number> {
   const start = Date.now() - rounds * cadence;
   const begun = Date.now();
   const deadline = begun + HISTORY_TIMEOUT_MS;
@@ -235,7 +232,7 @@ async function sendHistory(results: Queue<Batch>, running: Running, checks: Chec
  * per cadence, until stop() or `untilMs`. Catches up on slots a busy event loop delayed, so the
  * rate holds; at most `maxBatches` in all.
  */
-function startLoad(results: Queue<Batch>, checks: CheckConfig[], perBatch: number, untilMs: number): { stop(): Promise<{ sent: number; seconds: number }> } {
+export function startLoad(results: Queue<Batch>, checks: CheckConfig[], perBatch: number, untilMs: number): { stop(): Promise<{ sent: number; seconds: number }> } {
   const startedAt = Date.now();
   const maxBatches = Math.ceil((untilMs - startedAt) / SLOT_MS) + 1;
   let batches = 0;
@@ -267,10 +264,10 @@ function startLoad(results: Queue<Batch>, checks: CheckConfig[], perBatch: numbe
 }
 
 /** Whether the evaluator process still runs: every wait on it gives up when it does not. */
-type Running = () => boolean;
+export type Running = () => boolean;
 
 /** Waits until the results queue holds nothing waiting or active, polled every 50 ms, until `deadline`. */
-async function drained(results: Queue<Batch>, running: Running, deadline: number, what: string): Promise<void> {
+export async function drained(results: Queue<Batch>, running: Running, deadline: number, what: string): Promise<void> {
   while (Date.now() < deadline && running()) {
     const counts = await results.getJobCounts('wait', 'active', 'delayed', 'prioritized', 'paused');
     if (Object.values(counts).every((count) => count === 0)) return;
@@ -407,62 +404,24 @@ async function measureAlerts(watch: AlertWatch, results: Queue<Batch>, running: 
 // ---------------------------------------------------------------------------------------------
 // The evaluator process
 
-interface Evaluator {
-  child: ChildProcess;
-  /** Resolves once the service logged "started"; rejects with its own reason if it exits first. */
-  started: Promise<void>;
-}
-
 /** BENCH_EVALUATOR_PROF=DIR writes the evaluator's CPU profile (node --cpu-prof) into DIR. */
 function profileFlags(): string[] {
   const dir = process.env.BENCH_EVALUATOR_PROF;
   return dir ? ['--cpu-prof', '--cpu-prof-dir', dir] : [];
 }
 
-/** `node --import tsx services/evaluator/main.ts`, as `npm run service -- evaluator` runs it. */
-function spawnEvaluator(env: NodeJS.ProcessEnv, watch: (pid: number | undefined) => void): Evaluator {
-  const child = spawn(process.execPath, [...profileFlags(), '--import', 'tsx', 'services/evaluator/main.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  watch(child.pid);
-  let fatal: string | undefined;
-  let shown = 0;
-  let onStarted: () => void = () => undefined;
-  const started = new Promise<void>((resolveStarted, reject) => {
-    onStarted = resolveStarted;
-    child.once('exit', (code, signal) => reject(new Error(`the evaluator exited during start-up (code ${code}, signal ${signal})${fatal ? `:\n${fatal.slice(0, 2_000)}` : ''}`)));
-  });
-  started.catch(() => undefined);
-  for (const stream of [child.stdout!, child.stderr!]) {
-    forEachLine(stream, (line) => {
-      let entry: { level?: number; msg?: string; err?: { message?: string } };
-      try {
-        entry = JSON.parse(line) as typeof entry;
-      } catch {
-        entry = { level: 50, msg: line };
-      }
-      if (entry.msg === 'started') onStarted();
-      if ((entry.level ?? 0) >= 60) fatal = entry.err?.message ?? entry.msg;
-      // Expected warnings: every measured alert logs "check is down", and InfluxDB is left out on purpose.
-      const expected = entry.msg === 'check is down' || entry.msg?.startsWith('INFLUX_URL is not set');
-      const notable = (entry.level ?? 0) >= 50 || ((entry.level ?? 0) >= 40 && !expected);
-      if (notable && shown++ < 20) process.stderr.write(`[evaluator] ${line.slice(0, 400)}\n`);
-    });
-  }
-  return { child, started };
-}
+// Expected warnings: every measured alert logs "check is down", and InfluxDB is left out on purpose.
+const expectedEvaluatorWarning = (msg: string): boolean => msg === 'check is down' || msg.startsWith('INFLUX_URL is not set');
 
 /** SIGTERM, so it finishes its batch and closes as in production; the reaper kills it if it hangs. */
-async function stopEvaluator(child: ChildProcess): Promise<void> {
+export async function stopEvaluator(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
   child.kill('SIGTERM');
   await Promise.race([exited, sleep(10_000)]);
 }
 
-async function withTimeout<T>(what: string, promise: Promise<T>, ms: number): Promise<T> {
+export async function withTimeout<T>(what: string, promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
     return await Promise.race([promise, new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} took over ${ms} ms`)), ms); })]);
@@ -489,30 +448,7 @@ async function main(): Promise<number> {
   ensureBinaries([REDIS_SERVER]);
   const loadAtStart = loadavg()[0]!;
 
-  // Everything the bench starts is stopped by the reaper if the bench dies without cleaning up (SIGKILL).
-  const reaper = startReaper();
-  const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-alerts-'));
-  const closers: Array<() => Promise<void>> = [];
-  let cleaning: Promise<void> | undefined;
-  const cleanup = (): Promise<void> => (cleaning ??= (async () => {
-    // Each step bounded: a connection that hangs on close must not keep the bench (and the reaper's kill) waiting.
-    for (const close of closers.reverse()) await withTimeout('closing', close(), 12_000).catch(() => undefined);
-    await reaper.close();
-    rmSync(dir, { recursive: true, force: true });
-  })());
-  // Ctrl-C or a kill: clean up (bounded) rather than leave the temporary directory behind.
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      process.stderr.write(`bench:alerts: ${signal}, stopping\n`);
-      // Every cleanup step is bounded (12 s each, the reaper 3.5 s); past that, go anyway, and the
-      // reaper still stops whatever is left once this process is gone.
-      setTimeout(() => {
-        rmSync(dir, { recursive: true, force: true });
-        process.exit(1);
-      }, 60_000).unref();
-      void cleanup().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
-    });
-  }
+  const { reaper, dir, closers, cleanup } = startBenchRun('bench:alerts');
 
   try {
     // Keyspace notifications for hash commands only (K: keyspace channel, h: hash commands),
@@ -530,7 +466,7 @@ async function main(): Promise<number> {
     // Published as the watcher publishes it; VIGIL_CONFIG names a file that does not exist, so the
     // evaluator takes the published copy (an unset VIGIL_CONFIG would read ./vigil.yaml if there is one).
     await publishConfig(admin, checks.text, 'bench:alerts');
-    const evaluator = spawnEvaluator({ REDIS_URL: redis.url, VIGIL_CONFIG: join(dir, 'published-in-redis.yaml'), INFLUX_URL: '' }, (pid) => reaper.watch(pid, 'term'));
+    const evaluator = spawnService('evaluator', { REDIS_URL: redis.url, VIGIL_CONFIG: join(dir, 'published-in-redis.yaml'), INFLUX_URL: '' }, reaper, expectedEvaluatorWarning, profileFlags());
     closers.push(() => stopEvaluator(evaluator.child));
     try {
       await withTimeout('evaluator start-up', evaluator.started, START_TIMEOUT_MS);
@@ -539,7 +475,7 @@ async function main(): Promise<number> {
       return 1;
     }
     const pid = evaluator.child.pid!;
-    const running: Running = () => evaluator.child.exitCode === null && evaluator.child.signalCode === null;
+    const running: Running = evaluator.running;
     const watch = await startAlertWatch(redis.url, redis.port, admin);
     closers.push(() => watch.close());
 
@@ -599,7 +535,11 @@ async function main(): Promise<number> {
 
 const ms = (value: number) => (Number.isNaN(value) ? '-' : `${value.toFixed(1)} ms`);
 
-main().then((code) => process.exit(code), (err: unknown) => {
+// `--notifier`: the notifier part (bench/notifications.ts, which reuses the helpers exported here).
+const run = process.argv.slice(2).includes('--notifier')
+  ? () => import('./notifications.js').then(({ notifierBench }) => notifierBench())
+  : main;
+run().then((code) => process.exit(code), (err: unknown) => {
   process.stderr.write(err instanceof UsageError ? `bench:alerts: ${err.message}\n` : `bench failed: ${(err as Error).stack}\n`);
   process.exit(1);
 });
