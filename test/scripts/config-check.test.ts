@@ -32,7 +32,7 @@ describe('config:check', () => {
       `${BAD}: invalid configuration (3 problems)`,
       '  checks[0].interval: expected a duration like "30s", got "thirty" (line 6)',
       expect.stringMatching(/^ {2}checks\[1\]\.port: .*65535.*70000 \(line 7\)$/),
-      expect.stringMatching(/^ {2}routes\[0\]\.receiver: unknown key, expected one of: match, channels, .* \(line 9\)$/),
+      expect.stringMatching(/^ {2}routes\[0\]\.receiver: unknown key, expected one of: match, matchers, channels, .* \(line 9\)$/),
     ]);
   });
 

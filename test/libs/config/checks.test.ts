@@ -276,7 +276,7 @@ describe('the README configuration example', () => {
   it('is a valid configuration with every probe type', () => {
     const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
     const yaml = /```yaml\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
-    const config = parseConfig(yaml, { ONCALL_WEBHOOK_URL: 'https://hooks.example.com/x', TOKEN: 't' });
+    const config = parseConfig(yaml, { ONCALL_WEBHOOK_URL: 'https://hooks.example.com/x', WEBHOOK_SECRET: 's', SLACK_URL: 'https://hooks.slack.example/x', PAGERDUTY_KEY: 'k' });
     expect(new Set(config.checks.map((check) => check.type))).toEqual(new Set(['http', 'tcp', 'dns', 'tls', 'icmp']));
   });
 });
