@@ -19,6 +19,8 @@ export const REDIS_KEYS = {
   failingChanged: 'vigil:failing:changed',
   /** String (JSON StoredState): the evaluator's state per check and region ("<check>@<region>"), or per check's quorum ("<check>@*"). */
   checkState: (checkInRegion: string) => `vigil:check-state:${checkInRegion}`,
+  /** String (JSON): the rules' memory of a subject (samples, streaks), written at most every 10 s (services/evaluator/evaluate.ts). */
+  ruleMemory: (checkInRegion: string) => `vigil:rule-memory:${checkInRegion}`,
   /** Set of every "<check>@<region>" that has a stored state, so removed checks can be found and resolved. */
   subjects: 'vigil:subjects',
   /**

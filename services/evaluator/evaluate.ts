@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { stageAlert, stageTransition } from '../../libs/alerts/index.js';
 import { forwardAlerts, stageAlertEvents } from './alert-outbox.js';
@@ -12,7 +12,7 @@ import { applyResults, configuredCheckOf, subjectsRead, type Change } from './ap
 import { droppedPoint, stateChangePoint } from './points.js';
 import { shownStatus, type StoredState } from './stored-state.js';
 import type { UnknownSubjects } from './unknown-subjects.js';
-import type { ParsedStates } from './parsed-states.js';
+import type { KeptState, ParsedStates } from './parsed-states.js';
 import type { CheckStatus } from './state-machine.js';
 
 const MAX_CONFLICT_RETRIES = 10;
@@ -69,20 +69,14 @@ async function tryCommit(deps: EvaluationDeps, subjects: string[], plan: (stored
   const keys = subjects.map(REDIS_KEYS.checkState);
   if (keys.length > 0) await stateRedis.watch(...keys);
   try {
-    const texts = keys.length > 0 ? await stateRedis.mget(...keys) : [];
-    const stored = new Map<string, StoredState>();
-    texts.forEach((text, index) => {
-      if (!text) return;
-      const subject = subjects[index]!;
-      stored.set(subject, deps.parsedStates ? deps.parsedStates.take(subject, text) : JSON.parse(text) as StoredState);
-    });
+    const { stored, kept } = await readStates(deps, subjects, keys.length > 0 ? await stateRedis.mget(...keys) : []);
     const { changes, points } = await plan(stored);
     for (const change of changes) for (const transition of change.transitions) points.push(stateChangePoint(change.check.id, change.region, transition));
     const events = changes.flatMap((change) => change.raised.filter((raised) => raised.notify).map((raised) => raised.event));
 
     const transaction = stateRedis.multi();
-    const written = changes.map((change) => JSON.stringify(change.after));
-    changes.forEach((change, index) => transaction.set(REDIS_KEYS.checkState(change.subject), written[index]!));
+    const nowMs = Date.now();
+    const written = changes.map((change) => stageState(transaction, change, kept.get(change.subject), nowMs));
     for (const change of changes) for (const { event, rule, value } of change.raised) stageAlert(transaction, event, change.subject, rule, value);
     stageAlertEvents(transaction, events);
     for (const change of changes) for (const transition of change.transitions) stageTransition(transaction, change.subject, transition);
@@ -99,7 +93,7 @@ async function tryCommit(deps: EvaluationDeps, subjects: string[], plan: (stored
     if (recadenced.length > 0) transaction.publish(REDIS_KEYS.failingChanged, recadenced.map((c) => c.subject).join(','));
     if (deps.recordMetrics && points.length > 0) transaction.rpush(REDIS_KEYS.metricsBuffer, ...points);
     if ((await transaction.exec()) === null) return undefined;
-    changes.forEach((change, index) => deps.parsedStates?.remember(change.subject, written[index]!, change.after));
+    changes.forEach((change, index) => deps.parsedStates?.remember(change.subject, written[index]!.text, { state: change.after, ...written[index]!.memory }));
 
     logChanges(deps.log, changes);
     if (events.length > 0) await forwardCommitted(deps);
@@ -108,6 +102,71 @@ async function tryCommit(deps: EvaluationDeps, subjects: string[], plan: (stored
     await stateRedis.unwatch().catch(() => undefined);
     throw err;
   }
+}
+
+/**
+ * Rule memory (latency windows, anomaly samples, streaks) is statistics, not state: it is
+ * written to its own key at most this often per subject, while the state itself is written on
+ * every change. With the rules on, the memory is most of the bytes, and writing it on every
+ * result cost more than the rules' arithmetic. The evaluator that wrote a state keeps the
+ * newest memory itself (parsed-states.ts); another replica, or this one after a restart, goes
+ * on from the written memory, missing at most this much of a window. A stopping evaluator
+ * writes what it kept (writeKeptMemories).
+ */
+export const MEMORY_WRITE_EVERY_MS = 10_000;
+
+/**
+ * The states of `subjects` from their texts: the kept parsed copy where Redis still holds the
+ * text this evaluator wrote, else parsed, with the rule memory read from its own key.
+ */
+async function readStates(deps: EvaluationDeps, subjects: string[], texts: Array<string | null>): Promise<{ stored: Map<string, StoredState>; kept: Map<string, KeptState> }> {
+  const stored = new Map<string, StoredState>();
+  const kept = new Map<string, KeptState>();
+  const misses: string[] = [];
+  texts.forEach((text, index) => {
+    if (!text) return;
+    const subject = subjects[index]!;
+    const found = deps.parsedStates?.take(subject, text);
+    if (found !== undefined) {
+      stored.set(subject, found.state);
+      kept.set(subject, found);
+      return;
+    }
+    stored.set(subject, JSON.parse(text) as StoredState);
+    misses.push(subject);
+  });
+  if (misses.length === 0) return { stored, kept };
+  const memories = await deps.stateRedis.mget(...misses.map(REDIS_KEYS.ruleMemory));
+  misses.forEach((subject, index) => {
+    const text = memories[index];
+    if (text) stored.get(subject)!.memory = JSON.parse(text) as StoredState['memory'];
+  });
+  return { stored, kept };
+}
+
+/** Stages a changed state (without its memory) and, when due, its memory; returns what was written. */
+function stageState(transaction: ChainableCommander, change: Change, kept: KeptState | undefined, nowMs: number): { text: string; memory: Pick<KeptState, 'memoryWrittenAtMs' | 'memoryDirty'> } {
+  const { memory, ...state } = change.after;
+  const text = JSON.stringify(state);
+  transaction.set(REDIS_KEYS.checkState(change.subject), text);
+  if (memory === undefined) {
+    if (change.before.memory !== undefined) transaction.del(REDIS_KEYS.ruleMemory(change.subject));
+    return { text, memory: { memoryWrittenAtMs: kept?.memoryWrittenAtMs ?? 0, memoryDirty: false } };
+  }
+  const writtenAtMs = kept?.memoryWrittenAtMs ?? 0;
+  if (nowMs - writtenAtMs < MEMORY_WRITE_EVERY_MS) return { text, memory: { memoryWrittenAtMs: writtenAtMs, memoryDirty: true } };
+  transaction.set(REDIS_KEYS.ruleMemory(change.subject), JSON.stringify(memory));
+  return { text, memory: { memoryWrittenAtMs: nowMs, memoryDirty: false } };
+}
+
+/** Writes the rule memories this evaluator kept newer than Redis's (at shutdown). */
+export async function writeKeptMemories(redis: Redis, parsedStates: ParsedStates): Promise<number> {
+  const memories = parsedStates.unwrittenMemories();
+  if (memories.length === 0) return 0;
+  const pipeline = redis.pipeline();
+  for (const { subject, memory } of memories) pipeline.set(REDIS_KEYS.ruleMemory(subject), JSON.stringify(memory));
+  await pipeline.exec();
+  return memories.length;
 }
 
 /**

@@ -4,7 +4,7 @@ import type { CheckConfig, Config } from '../../libs/config/index.js';
 import { MetricsFlusher, type MetricsWriter } from '../../libs/metrics/index.js';
 import { createQueue, createWorker } from '../../libs/queues/index.js';
 import type { RunningService } from '../../libs/service.js';
-import { evaluateBatch } from './evaluate.js';
+import { evaluateBatch, writeKeptMemories } from './evaluate.js';
 import { ParsedStates } from './parsed-states.js';
 import { reconcileStates } from './reconcile.js';
 import { forwardAlerts } from './alert-outbox.js';
@@ -112,6 +112,8 @@ export function startEvaluator(options: EvaluatorOptions): RunningEvaluator {
       clearInterval(forwarder);
       await worker.close();
       await exclusive;
+      // The rule memory kept since the last write, so a restart goes on where this one stopped.
+      await writeKeptMemories(options.stateRedis, deps.parsedStates).catch((err: unknown) => log.warn({ err }, 'could not write the kept rule memory; the next evaluator starts from the last written one'));
       await flusher?.stop();
       await alerts.close();
     },

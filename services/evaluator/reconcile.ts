@@ -132,7 +132,7 @@ async function reconcileChunk(deps: Pick<EvaluationDeps, 'stateRedis' | 'alerts'
       transaction.srem(REDIS_KEYS.failing, subject);
       if (verdict.kind === 'delete') {
         // Its history goes too: nothing lists a removed subject any more.
-        transaction.del(REDIS_KEYS.checkState(subject), REDIS_KEYS.stateHistory(subject)).srem(REDIS_KEYS.subjects, subject);
+        transaction.del(REDIS_KEYS.checkState(subject), REDIS_KEYS.ruleMemory(subject), REDIS_KEYS.stateHistory(subject)).srem(REDIS_KEYS.subjects, subject);
         counts.deleted += 1;
       } else {
         transaction.set(REDIS_KEYS.checkState(subject), JSON.stringify(verdict.state));
