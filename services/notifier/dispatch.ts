@@ -16,7 +16,8 @@ export interface DispatchDeps {
 
 /**
  * One alert event into the groups its routes put it in. A new group's timer is set groupWait
- * ahead; a group that has one keeps it, so a change waits for the group's next flush.
+ * ahead and its job queued; a group that has one keeps it, so a change waits for the group's
+ * next flush.
  */
 export async function dispatchAlert(deps: DispatchDeps, alert: AlertEvent, log: Logger = deps.log): Promise<void> {
   const groups = routeAlert(alert.labels, deps.routeTree());
@@ -29,8 +30,8 @@ export async function dispatchAlert(deps: DispatchDeps, alert: AlertEvent, log: 
   for (const { route, groupKey, groupLabels } of groups) {
     const added = await addToGroup(deps.redis, { groupKey, routeKey: route.key, groupLabels }, alert, nowMs + route.groupWaitMs);
     if (!added.accepted) log.info({ groupKey }, 'an older event of this alert arrived after a newer one; ignored');
-    // Set again even when the group had a timer: the same job id, so at most one job.
-    if (added.nextFlushAtMs !== undefined) await armTimer(deps.flushes, groupKey, added.nextFlushAtMs, nowMs);
+    // A group that already had a timer has its job; one lost in a crash is re-armed by the sweeper.
+    if (added.timerStarted && added.nextFlushAtMs !== undefined) await armTimer(deps.flushes, groupKey, added.nextFlushAtMs, nowMs);
   }
   log.info({ groupKeys: groups.map((group) => group.groupKey) }, 'alert added to its groups');
 }

@@ -40,7 +40,8 @@ export const RESOLVED_KEPT_MS = 10 * 60_000;
 /**
  * Adds an event unless the group holds a newer one of the same alert: an older outage, or
  * "firing" after "resolved" of the same outage, is ignored. Starts the timer (groupWait) of a
- * group that has none. Returns {accepted, next flush ms}.
+ * group that has none. Returns whether the event was taken, the group's next flush, and whether
+ * this call started the group's timer (then the caller queues its job).
  */
 const ADD_SCRIPT = `
 local group = KEYS[1]
@@ -61,20 +62,22 @@ if accepted == 1 then
   redis.call('HSETNX', group, 'meta', ARGV[7])
 end
 local nextAt = redis.call('HGET', group, 'next')
+local started = 0
 if (not nextAt) and accepted == 1 then
   nextAt = ARGV[5]
+  started = 1
   redis.call('HSET', group, 'next', nextAt)
   redis.call('SADD', KEYS[2], ARGV[6])
 end
-return {accepted, nextAt or ''}`;
+return {accepted, nextAt or '', started}`;
 
-export async function addToGroup(redis: Redis, meta: GroupMeta, alert: AlertEvent, firstFlushAtMs: number): Promise<{ accepted: boolean; nextFlushAtMs?: number }> {
+export async function addToGroup(redis: Redis, meta: GroupMeta, alert: AlertEvent, firstFlushAtMs: number): Promise<{ accepted: boolean; nextFlushAtMs?: number; timerStarted: boolean }> {
   const startsAtMs = Date.parse(alert.startsAt);
-  const [accepted, nextAt] = await redis.eval(
+  const [accepted, nextAt, started] = await redis.eval(
     ADD_SCRIPT, 2, REDIS_KEYS.group(meta.groupKey), REDIS_KEYS.groups,
     alert.fingerprint, JSON.stringify(alert), String(Number.isFinite(startsAtMs) ? startsAtMs : 0), alert.status, String(firstFlushAtMs), meta.groupKey, JSON.stringify(meta),
-  ) as [number, string];
-  return { accepted: accepted === 1, ...(nextAt === '' ? {} : { nextFlushAtMs: Number(nextAt) }) };
+  ) as [number, string, number];
+  return { accepted: accepted === 1, timerStarted: started === 1, ...(nextAt === '' ? {} : { nextFlushAtMs: Number(nextAt) }) };
 }
 
 export async function readGroup(redis: Redis, groupKey: string): Promise<StoredGroup | undefined> {
