@@ -55,6 +55,10 @@ export const REDIS_KEYS = {
   acks: 'vigil:acks',
   /** Hash window id → JSON MaintenanceWindow: one-off or recurring maintenance (libs/alerts/maintenance.ts). */
   maintenanceWindows: 'vigil:maintenance:windows',
+  /** Hash path → JSON FileOffset {dev, ino, position}: where the watcher's tailer of each followed file got to (services/watcher/tailer.ts). */
+  watchOffsets: (watchId: string) => `vigil:watch:offsets:${watchId}`,
+  /** Hash path → JSON FileFingerprint: a watch's integrity baseline (services/watcher/integrity.ts). */
+  watchBaseline: (watchId: string) => `vigil:watch:baseline:${watchId}`,
   /** List of InfluxDB line-protocol strings waiting to be written. */
   metricsBuffer: 'vigil:metrics:buffer',
   /** String with a TTL: held by the one process flushing the metrics buffer. */
