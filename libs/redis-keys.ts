@@ -3,10 +3,23 @@
  * docs/ARCHITECTURE.md lists them with their types and owners.
  */
 export const REDIS_KEYS = {
-  /** Hash {text, sha, source, loadedAt}: the last configuration the watcher accepted. */
+  /**
+   * Hash {text, sha, source, version, acceptedAt, loadedAt}: the last configuration the watcher
+   * accepted; version counts accepted edits, loadedAt is acceptedAt's older name.
+   */
   config: 'vigil:config',
   /** Pub/sub channel: the watcher publishes the sha of a newly accepted configuration. */
   configChanged: 'vigil:config:changed',
+  /**
+   * Hash {sha, source, atMs, problems (JSON array of "path: reason")}: the last edit the
+   * configuration publisher rejected; deleted when an edit is accepted (libs/config-sync.ts).
+   */
+  configRejected: 'vigil:config:rejected',
+  /**
+   * String with a TTL, the owner's "host:pid:random" token: held by the one watcher that
+   * publishes the configuration (services/watcher/config-publisher.ts); the others stand by.
+   */
+  configPublisherLock: 'vigil:config:publisher',
   /** Set of every region the scheduler has made probe queues for (so it can empty retired ones). */
   regions: 'vigil:regions',
   /** Hash check id → JSON CheckConfig: the check registry probe workers read (libs/check-registry.ts). */
@@ -55,6 +68,17 @@ export const REDIS_KEYS = {
   acks: 'vigil:acks',
   /** Hash window id → JSON MaintenanceWindow: one-off or recurring maintenance (libs/alerts/maintenance.ts). */
   maintenanceWindows: 'vigil:maintenance:windows',
+  /**
+   * String (JSON WatchState, services/evaluator/watches/watch-state.ts): the evaluator's state of one
+   * watch on one host ("watch:<watch>@<host>"): firing alerts per path and what the watch's rules need.
+   */
+  watchState: (subject: string) => `vigil:watch-state:${subject}`,
+  /** Sorted set of batch (job) ids applied to a watch subject → when, the last 10 minutes: a batch delivered again is not applied twice. */
+  watchBatches: (subject: string) => `vigil:watch-batches:${subject}`,
+  /** Set of every watch subject with a stored state (apart from `subjects`, which reconcile reads as checks). */
+  watchSubjects: 'vigil:watch-subjects',
+  /** String (JSON ConfigVerdictState): the ConfigRejected alerts firing, by configuration source (services/evaluator/watches/config-verdict.ts). */
+  configVerdict: 'vigil:config:verdict',
   /** Hash path → JSON FileOffset {dev, ino, position}: where the watcher's tailer of each followed file got to (services/watcher/tailer.ts). */
   watchOffsets: (watchId: string) => `vigil:watch:offsets:${watchId}`,
   /** Hash path → JSON FileFingerprint: a watch's integrity baseline (services/watcher/integrity.ts). */

@@ -59,6 +59,18 @@ export const byteSize = z.unknown().transform((value, ctx) => {
   return z.NEVER;
 });
 
+const FILE_SIZE_UNITS: Record<string, number> = { ...SIZE_UNITS, GB: 1e9, GiB: 2 ** 30, TB: 1e12, TiB: 2 ** 40 };
+/** Bytes of a file on disk: a whole number, or "500MB", "2GiB", "1TB". */
+export const fileSize = z.unknown().transform((value, ctx) => {
+  let bytes: number | undefined;
+  if (typeof value === 'number' && Number.isSafeInteger(value)) bytes = value;
+  const match = typeof value === 'string' ? /^\s*(\d+)\s*(B|KB|KiB|MB|MiB|GB|GiB|TB|TiB)?\s*$/.exec(value) : null;
+  if (match) bytes = Number(match[1]) * FILE_SIZE_UNITS[match[2] ?? 'B']!;
+  if (bytes !== undefined && bytes >= 1 && Number.isSafeInteger(bytes)) return bytes;
+  ctx.addIssue({ code: 'custom', message: `expected a file size like 1048576, "500MB" or "2GiB", at least 1 byte, got ${show(value)}` });
+  return z.NEVER;
+});
+
 /** Ids of checks, watches, channels and regions (a region also names a queue, `probes-<region>`). */
 export const ID_PATTERN = /^[a-z0-9][a-z0-9_.-]*$/;
 export const ID_RULE = 'an id of lowercase letters, digits, "_", "." or "-" (starting with a letter or digit)';

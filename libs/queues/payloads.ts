@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CHECK_TYPES, type CheckConfig } from '../config/index.js';
+import { WATCH_EVENTS, type WatchEvent } from '../config/watches.js';
 
 /**
  * Every job payload Vigil puts on a queue, defined once. Consumers validate `job.data`
@@ -140,6 +141,22 @@ const probeResultSchema = z.object({
   workerId: z.string(),
 });
 
+const fileDescriptionSchema = z.object({
+  kind: z.enum(['file', 'dir', 'symlink', 'other']),
+  sha256: z.string().optional(),
+  sizeBytes: z.number().nonnegative(),
+  mode: z.string(),
+  owner: z.string(),
+  mtimeMs: z.number(),
+});
+
+const watchObservationSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('event'), event: z.enum(WATCH_EVENTS), path: z.string().min(1), atMs: z.number(), before: fileDescriptionSchema.optional(), after: fileDescriptionSchema.optional() }),
+  z.object({ kind: z.literal('lines'), path: z.string().min(1), atMs: z.number(), read: z.number().int().nonnegative(), matched: z.number().int().nonnegative(), samples: z.array(z.string()), truncated: z.number().int().nonnegative(), rotated: z.enum(['renamed', 'truncated']).optional() }),
+  z.object({ kind: z.literal('stat'), path: z.string().min(1), atMs: z.number(), exists: z.boolean(), sizeBytes: z.number().nonnegative().optional(), mtimeMs: z.number().optional() }),
+  z.object({ kind: z.literal('problem'), path: z.string(), atMs: z.number(), code: z.string(), message: z.string() }),
+]);
+
 export const payloadSchemas = {
   probes: z.object({
     region: z.string(),
@@ -147,12 +164,29 @@ export const payloadSchemas = {
     leadMs: z.number().int().min(0),
     checks: z.array(z.object({ id: z.string(), specHash: z.string(), phaseMs: z.number().int().min(0) })),
   }),
-  results: z.object({
-    source: z.literal('probe').optional(),
-    region: z.string(),
-    results: z.array(probeResultSchema),
-    dropped: z.object({ count: z.number().int().positive(), fromMs: z.number(), toMs: z.number() }).optional(),
-  }).refine((batch) => batch.results.length > 0 || batch.dropped !== undefined, { message: 'a batch holds results or a dropped count', path: ['results'] }),
+  results: z.union([
+    z.object({
+      source: z.literal('probe').optional(),
+      region: z.string(),
+      results: z.array(probeResultSchema),
+      dropped: z.object({ count: z.number().int().positive(), fromMs: z.number(), toMs: z.number() }).optional(),
+    }).refine((batch) => batch.results.length > 0 || batch.dropped !== undefined, { message: 'a batch holds results or a dropped count', path: ['results'] }),
+    z.object({
+      source: z.literal('watch'),
+      watchId: z.string().min(1),
+      host: z.string().min(1),
+      agentStartedAt: z.number(),
+      observations: z.array(watchObservationSchema).min(1),
+    }),
+    z.object({
+      source: z.literal('config'),
+      configSource: z.string(),
+      atMs: z.number(),
+      sha: z.string(),
+      accepted: z.boolean(),
+      problems: z.array(z.string()).optional(),
+    }),
+  ]),
   alerts: alertEventSchema,
   'group-flushes': z.object({
     groupKey: z.string().min(1),
@@ -179,12 +213,69 @@ export interface ProbeResultBatch {
   dropped?: { count: number; fromMs: number; toMs: number };
 }
 
+/** What the watcher knows of a file for integrity reports: the baseline's terms. */
+export interface FileDescription {
+  kind: 'file' | 'dir' | 'symlink' | 'other';
+  sha256?: string;
+  sizeBytes: number;
+  /** Permission bits, four octal digits ("0644"). */
+  mode: string;
+  /** "uid:gid". */
+  owner: string;
+  mtimeMs: number;
+}
+
+/**
+ * One thing a file agent saw under a watch. Paths are absolute. `atMs` is when the agent saw it.
+ * - event: chokidar reported add, change, unlink, addDir or unlinkDir (only kinds in the watch's
+ *   `on`, plus every kind when the watch has maxAge, mustExist or maxSize, which need them).
+ *   With `integrity`, `before`/`after` describe the file against its baseline (absent: not there).
+ * - lines: appended lines of a followed file were read and matched; `matched` of them matched.
+ * - stat: the file as it is now (sent at agent start and on every event for maxAge, mustExist and
+ *   maxSize watches), so the evaluator knows ages and sizes without reading the disk.
+ * - problem: the path could not be watched or read (permission, loop, inotify limit); shown, not alerted.
+ */
+export type WatchObservation =
+  | { kind: 'event'; event: WatchEvent; path: string; atMs: number; before?: FileDescription; after?: FileDescription }
+  | { kind: 'lines'; path: string; atMs: number; read: number; matched: number; samples: string[]; truncated: number; rotated?: 'renamed' | 'truncated' }
+  | { kind: 'stat'; path: string; atMs: number; exists: boolean; sizeBytes?: number; mtimeMs?: number }
+  | { kind: 'problem'; path: string; atMs: number; code: string; message: string };
+
+/**
+ * From a file agent (services/watcher): what one watch saw on one host since its last batch,
+ * in the order seen. `startedAt` is the agent's start: a batch from a newer agent start than the
+ * stored state's tells the evaluator the agent restarted (its view of the files was re-taken).
+ */
+export interface WatchObservationBatch {
+  source: 'watch';
+  watchId: string;
+  host: string;
+  agentStartedAt: number;
+  observations: WatchObservation[];
+}
+
+/**
+ * From the configuration publisher (services/watcher): a configuration file was rejected (with
+ * every problem) or accepted. The evaluator raises and resolves the `ConfigRejected` alert.
+ */
+export interface ConfigObservationBatch {
+  source: 'config';
+  /** The file (or other source) the text came from. */
+  configSource: string;
+  atMs: number;
+  /** The sha of the text looked at. */
+  sha: string;
+  accepted: boolean;
+  /** Rejected only: "path: reason" for each problem. */
+  problems?: string[];
+}
+
 /**
  * results: everything the evaluator consumes, one member per source of observations, told apart
- * by `source`. Probe results today; file events (watcher) and heartbeats (api) each add a member
- * here and an adapter in services/evaluator/observations.ts, and go through the same evaluator.
+ * by `source`: probe results, file agents' observations, the configuration publisher's verdicts;
+ * heartbeats (api) will add a member here and go through the same evaluator.
  */
-export type ObservationBatch = ProbeResultBatch;
+export type ObservationBatch = ProbeResultBatch | WatchObservationBatch | ConfigObservationBatch;
 
 export interface QueuePayloads {
   probes: ProbeSlotJob;

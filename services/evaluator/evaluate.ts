@@ -5,7 +5,7 @@ import { stageAlert, stageTransition } from '../../libs/alerts/index.js';
 import { forwardAlerts, stageAlertEvents } from './alert-outbox.js';
 import type { CheckConfig } from '../../libs/config/index.js';
 import { checkInRegion, parseSubject } from '../../libs/check-registry.js';
-import type { AlertEvent, ObservationBatch } from '../../libs/queues/index.js';
+import type { AlertEvent, ProbeResultBatch } from '../../libs/queues/index.js';
 import { REDIS_KEYS } from '../../libs/redis-keys.js';
 import { ALL_REGIONS } from './alert-events.js';
 import { applyResults, configuredCheckOf, subjectsRead, type Change } from './apply.js';
@@ -15,8 +15,8 @@ import type { UnknownSubjects } from './unknown-subjects.js';
 import type { KeptState, ParsedStates } from './parsed-states.js';
 import type { CheckStatus } from './state-machine.js';
 
+/** Plans after a conflict with another evaluator before a batch fails (and BullMQ retries it). */
 const MAX_CONFLICT_RETRIES = 10;
-
 
 export interface EvaluationDeps {
   /** A connection used by nothing else: WATCH is per connection. */
@@ -32,8 +32,8 @@ export interface EvaluationDeps {
 
 const isFailing = (status: CheckStatus) => status === 'pending' || status === 'down';
 
-/** Applies one batch of observations (apply.ts) and commits what it changes (updateStates). */
-export async function evaluateBatch(deps: EvaluationDeps, checks: Map<string, CheckConfig>, batch: ObservationBatch): Promise<void> {
+/** Applies one batch of probe results (apply.ts) and commits what it changes (updateStates). */
+export async function evaluateBatch(deps: EvaluationDeps, checks: Map<string, CheckConfig>, batch: ProbeResultBatch): Promise<void> {
   const unknown = batch.results.filter((result) => !configuredCheckOf(result, checks));
   if (unknown.length > 0) deps.unknown?.report(unknown.map((result) => checkInRegion(result.checkId, result.region)));
   const extraPoints = batch.dropped ? [droppedPoint(batch.region, batch.dropped)] : [];
@@ -57,11 +57,16 @@ export interface Plan {
  * evaluator wrote one of the states) plans again from the new states.
  */
 export async function updateStates(deps: EvaluationDeps, subjects: string[], plan: (stored: Map<string, StoredState>) => Plan | Promise<Plan>): Promise<Change[]> {
-  for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
-    const changes = await tryCommit(deps, subjects, plan);
-    if (changes) return changes;
+  return retryingConflicts('check states', () => tryCommit(deps, subjects, plan));
+}
+
+/** Runs a WATCH/MULTI attempt until it commits (returns a value; undefined is a conflict), at most MAX_CONFLICT_RETRIES times. */
+export async function retryingConflicts<T>(what: string, attempt: () => Promise<T | undefined>): Promise<T> {
+  for (let tries = 0; tries < MAX_CONFLICT_RETRIES; tries++) {
+    const committed = await attempt();
+    if (committed !== undefined) return committed;
   }
-  throw new Error(`check states kept changing under this evaluator (${MAX_CONFLICT_RETRIES} conflicts)`);
+  throw new Error(`${what} kept changing under this evaluator (${MAX_CONFLICT_RETRIES} conflicts)`);
 }
 
 async function tryCommit(deps: EvaluationDeps, subjects: string[], plan: (stored: Map<string, StoredState>) => Plan | Promise<Plan>): Promise<Change[] | undefined> {
@@ -173,7 +178,7 @@ export async function writeKeptMemories(redis: Redis, parsedStates: ParsedStates
  * Forwards the outbox right after a commit that added to it. A failure here loses nothing: the
  * events stay in the outbox for the evaluator's periodic forwarding.
  */
-async function forwardCommitted(deps: EvaluationDeps): Promise<void> {
+export async function forwardCommitted(deps: Pick<EvaluationDeps, 'stateRedis' | 'alerts' | 'log'>): Promise<void> {
   try {
     await forwardAlerts(deps.stateRedis, deps.alerts);
   } catch (err) {

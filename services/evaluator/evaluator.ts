@@ -1,20 +1,24 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { CheckConfig, Config } from '../../libs/config/index.js';
+import type { CheckConfig, Config, WatchConfig } from '../../libs/config/index.js';
 import { MetricsFlusher, type MetricsWriter } from '../../libs/metrics/index.js';
 import { createQueue, createWorker } from '../../libs/queues/index.js';
 import type { RunningService } from '../../libs/service.js';
-import { evaluateBatch, writeKeptMemories } from './evaluate.js';
+import { evaluateObservations } from './dispatch.js';
+import { writeKeptMemories } from './evaluate.js';
 import { ParsedStates } from './parsed-states.js';
 import { reconcileStates } from './reconcile.js';
 import { forwardAlerts } from './alert-outbox.js';
 import { sweepNoData } from './no-data.js';
 import { UnknownSubjects } from './unknown-subjects.js';
+import { sweepWatches } from './watches/evaluate-watch.js';
 
 /** NoData is found at most this late, on top of the check's own `noData.after`. */
 const DEFAULT_NO_DATA_SWEEP_MS = 15_000;
 /** Events are forwarded right after their commit; this only bounds the delay after a crash. */
 const DEFAULT_FORWARD_MS = 2_000;
+/** FileChanged's resolveAfter and acknowledgements, staleness and log windows are found at most this late. */
+const DEFAULT_WATCH_SWEEP_MS = 5_000;
 /** Kills of evaluators holding the same batch before BullMQ gives up on it: never, in practice. */
 const MAX_STALLED = 1_000;
 
@@ -37,20 +41,24 @@ export interface EvaluatorOptions {
   noDataSweepEveryMs?: number;
   /** How often the alert outbox is checked for events a commit left there. */
   forwardEveryMs?: number;
+  /** How often watch subjects are swept (resolveAfter, acknowledgements, maxAge, log windows). */
+  watchSweepEveryMs?: number;
 }
 
 export interface RunningEvaluator extends RunningService {
-  /** Applies a new configuration; resolves once states of removed or relabelled checks are reconciled. */
+  /** Applies a new configuration; resolves once states of removed or relabelled checks and watches are reconciled. */
   apply(config: Config): Promise<void>;
 }
 
 /**
- * Consumes batches of probe results one at a time per process (state transactions share
+ * Consumes batches of observations (probe results, file agents' observations, configuration
+ * verdicts: dispatch.ts) one at a time per process (state transactions share
  * one connection); run more evaluator processes to scale out.
  */
 export function startEvaluator(options: EvaluatorOptions): RunningEvaluator {
   const { log } = options;
   let checks = indexChecks(options.config);
+  let watches = indexWatches(options.config);
   const alerts = createQueue('alerts', options.redis);
   const flusher = options.metrics
     ? new MetricsFlusher({ redis: options.redis, writer: options.metrics, log, ...(options.flushIdleMs === undefined ? {} : { idleMs: options.flushIdleMs }) })
@@ -71,7 +79,7 @@ export function startEvaluator(options: EvaluatorOptions): RunningEvaluator {
     if (report.deleted + report.reset > 0) log.info({ reason, ...report }, 'states of removed or relabelled checks reconciled');
   }).catch((err: unknown) => log.error({ err, reason }, 'could not reconcile check states; will try at the next configuration change'));
 
-  const worker = createWorker('results', options.redis, (batch) => serially(() => evaluateBatch(deps, checks, batch)), {
+  const worker = createWorker('results', options.redis, (batch, job) => serially(() => evaluateObservations(deps, { checks, watches }, batch, job.id)), {
     concurrency: 1,
     // A killed evaluator's batch is taken up again within about 20 s, not BullMQ's default 60;
     // and again however often that happens (BullMQ's default fails a batch stalled twice).
@@ -81,7 +89,8 @@ export function startEvaluator(options: EvaluatorOptions): RunningEvaluator {
   worker.on('error', (err) => log.error({ err }, 'evaluator worker error'));
   worker.on('failed', (job, err) => log.warn({ err, jobId: job?.id, attempts: job?.attemptsMade }, 'result evaluation failed'));
   void reconcile('start');
-  const timer = setInterval(() => void reconcile('periodic'), options.reconcileEveryMs ?? 5 * 60_000);
+  const reconcileEveryMs = options.reconcileEveryMs ?? 5 * 60_000;
+  const timer = setInterval(() => void reconcile('periodic'), reconcileEveryMs);
   timer.unref();
 
   // Events committed by an evaluator that died before forwarding them, or whose forward failed.
@@ -101,14 +110,28 @@ export function startEvaluator(options: EvaluatorOptions): RunningEvaluator {
   const sweeper = setInterval(() => void sweep(), options.noDataSweepEveryMs ?? DEFAULT_NO_DATA_SWEEP_MS);
   sweeper.unref();
 
+  // Watches: what time and acknowledgements do, and watches gone from the configuration.
+  const sweepWatchSubjects = (reason: string, reconcileWatches = false): Promise<void> => serially(async () => {
+    const report = await sweepWatches(deps, watches, { reconcile: reconcileWatches });
+    if (report.raised + report.resolved + report.removed > 0) log.info({ reason, ...report }, 'watch alerts swept');
+  }).catch((err: unknown) => log.error({ err, reason }, 'could not sweep watch states; will try again'));
+  void sweepWatchSubjects('start', true);
+  const watchSweeper = setInterval(() => void sweepWatchSubjects('periodic'), options.watchSweepEveryMs ?? DEFAULT_WATCH_SWEEP_MS);
+  watchSweeper.unref();
+  const watchReconciler = setInterval(() => void sweepWatchSubjects('periodic reconciliation', true), reconcileEveryMs);
+  watchReconciler.unref();
+
   return {
-    apply(config) {
+    async apply(config) {
       checks = indexChecks(config);
-      return reconcile('configuration changed');
+      watches = indexWatches(config);
+      await Promise.all([reconcile('configuration changed'), sweepWatchSubjects('configuration changed', true)]);
     },
     async close() {
       clearInterval(timer);
       clearInterval(sweeper);
+      clearInterval(watchSweeper);
+      clearInterval(watchReconciler);
       clearInterval(forwarder);
       await worker.close();
       await exclusive;
@@ -122,4 +145,8 @@ export function startEvaluator(options: EvaluatorOptions): RunningEvaluator {
 
 function indexChecks(config: Config): Map<string, CheckConfig> {
   return new Map(config.checks.map((check) => [check.id, check]));
+}
+
+function indexWatches(config: Config): Map<string, WatchConfig> {
+  return new Map(config.watches.map((watch) => [watch.id, watch]));
 }

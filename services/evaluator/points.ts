@@ -1,5 +1,5 @@
 import { toLine } from '../../libs/metrics/index.js';
-import type { ProbeResult } from '../../libs/queues/index.js';
+import type { ProbeResult, WatchObservation, WatchObservationBatch } from '../../libs/queues/index.js';
 import type { CheckStatus } from './state-machine.js';
 
 export const PROBE_MEASUREMENT = 'probe';
@@ -51,5 +51,29 @@ export function stateChangePoint(checkId: string, region: string, change: { atMs
     tags: { check: checkId, region },
     fields: { from: change.from, to: change.to, reason: change.reason },
     timestampMs: change.atMs,
+  });
+}
+
+export const WATCH_MEASUREMENT = 'watch';
+
+/**
+ * One point per batch of a file agent, stamped with its newest observation: how much the watch
+ * saw (events, stats, lines read and matched, problems). Tags are the watch and host only; paths
+ * would make a series per file.
+ */
+export function watchPoint(batch: WatchObservationBatch): string {
+  const count = (kind: WatchObservation['kind']) => batch.observations.filter((observation) => observation.kind === kind).length;
+  const lines = batch.observations.filter((observation) => observation.kind === 'lines');
+  return toLine({
+    measurement: WATCH_MEASUREMENT,
+    tags: { watch: batch.watchId, host: batch.host },
+    fields: {
+      events: { int: count('event') },
+      stats: { int: count('stat') },
+      problems: { int: count('problem') },
+      lines_read: { int: lines.reduce((sum, observation) => sum + observation.read, 0) },
+      lines_matched: { int: lines.reduce((sum, observation) => sum + observation.matched, 0) },
+    },
+    timestampMs: Math.max(...batch.observations.map((observation) => observation.atMs)),
   });
 }

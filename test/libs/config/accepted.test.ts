@@ -58,14 +58,17 @@ describe('the example from the issue', () => {
       {
         id: 'app-errors', paths: ['/var/log/app'], recursive: true, include: ['*.log'], exclude: [],
         match: 'ERROR|FATAL', threshold: { count: 5, withinMs: 60_000 }, on: [], labels: {},
+        integrity: false, mustExist: false, polling: false, maxLineLength: 65_536, resolveAfterMs: 3_600_000,
       },
       {
         id: 'nginx-conf', paths: ['/etc/nginx'], recursive: true, include: [], exclude: [],
         threshold: { count: 1, withinMs: 60_000 }, on: ['add', 'change', 'unlink'], labels: {},
+        integrity: false, mustExist: false, polling: false, maxLineLength: 65_536, resolveAfterMs: 3_600_000,
       },
       {
         id: 'nightly-backup', paths: ['/backups/db.dump'], recursive: false, include: [], exclude: [],
         threshold: { count: 1, withinMs: 60_000 }, on: [], maxAgeMs: 26 * 3_600_000, labels: {},
+        integrity: false, mustExist: false, polling: false, maxLineLength: 65_536, resolveAfterMs: 3_600_000,
       },
     ]);
   });
@@ -121,7 +124,14 @@ describe('built-in defaults', () => {
     expect(watch).toEqual({
       id: 'w', paths: ['/etc'], recursive: false, include: [], exclude: [],
       threshold: { count: 1, withinMs: 60_000 }, on: ['add', 'change', 'unlink'], labels: {},
+      integrity: false, mustExist: false, polling: false, maxLineLength: 65_536, resolveAfterMs: 3_600_000,
     });
+  });
+
+  it('a watch reads its sizes, durations and depth', () => {
+    const yaml = 'watches:\n  - { id: w, paths: [/var/log], recursive: true, depth: 2, maxSize: 2GiB, predictWithin: 1d, settle: 500ms, pollInterval: 5s, resolveAfter: 30m, mustExist: true }\n';
+    const [watch] = parseConfig(yaml, {}).watches;
+    expect(watch).toMatchObject({ depth: 2, maxSizeBytes: 2 * 2 ** 30, predictWithinMs: 86_400_000, settleMs: 500, pollIntervalMs: 5_000, resolveAfterMs: 1_800_000, mustExist: true, on: [] });
   });
 
   it('a route without match matches every alert', () => {

@@ -228,6 +228,15 @@ describe('watches', () => {
   it('rejects a threshold count below 1', () => {
     expectOneProblem({ name: '', yaml: 'watches:\n  - { id: w, paths: [/x], threshold: { count: 0, within: 1m } }\n', path: 'watches[0].threshold.count', message: /at least 1, got 0/ });
   });
+
+  it.each([
+    { name: 'a size without a unit it knows', yaml: 'watches:\n  - { id: w, paths: [/x], maxSize: 2 gigs }\n', path: 'watches[0].maxSize', message: /expected a file size like 1048576, "500MB" or "2GiB", at least 1 byte, got "2 gigs"/ },
+    { name: 'a zero size', yaml: 'watches:\n  - { id: w, paths: [/x], maxSize: 0 }\n', path: 'watches[0].maxSize', message: /at least 1 byte, got 0/ },
+    { name: 'a prediction without a size to reach', yaml: 'watches:\n  - { id: w, paths: [/x], predictWithin: 1d }\n', path: 'watches[0].predictWithin', message: /predictWithin needs maxSize/ },
+    { name: 'a negative depth', yaml: 'watches:\n  - { id: w, paths: [/x], recursive: true, depth: -1 }\n', path: 'watches[0].depth', message: /a depth from 0 to 1000/ },
+    { name: 'a settle time that is not a duration', yaml: 'watches:\n  - { id: w, paths: [/x], settle: soon }\n', path: 'watches[0].settle', message: /expected a duration/ },
+    { name: 'a line length too short to match on', yaml: 'watches:\n  - { id: w, paths: [/x], match: E, maxLineLength: 4 }\n', path: 'watches[0].maxLineLength', message: /line length from 16/ },
+  ])('rejects $name', expectOneProblem);
 });
 
 describe('label names', () => {

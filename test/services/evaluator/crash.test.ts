@@ -5,7 +5,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { listActiveAlerts, type StateTransition } from '../../../libs/alerts/index.js';
-import { createQueue, jobIdOf, type QueuePayloads } from '../../../libs/queues/index.js';
+import { createQueue, jobIdOf, type ObservationBatch, type ProbeResultBatch } from '../../../libs/queues/index.js';
 import { REDIS_KEYS } from '../../../libs/redis-keys.js';
 import { startReaper, type Reaper } from '../../../scripts/local-stack/reaper.js';
 import { tcpResult } from '../../support/evaluator.js';
@@ -45,7 +45,13 @@ const KILLS = ['taken', 'queued', 'committed', 'taken', 'queued'] as const;
 const LOCK_MS = 10_000;
 
 type KillPoint = (typeof KILLS)[number];
-type Batch = QueuePayloads['results'];
+type Batch = ProbeResultBatch;
+
+/** This test queues probe batches only. */
+function probeBatch(batch: ObservationBatch): ProbeResultBatch {
+  if (batch.source === 'watch' || batch.source === 'config') throw new Error(`expected a probe batch, got one of source ${batch.source}`);
+  return batch;
+}
 
 const checkId = (group: number, index: number) => `g${group}-c${index}`;
 
@@ -238,7 +244,7 @@ describe('an evaluator process killed mid-batch', () => {
       const killPoint = async (point: KillPoint): Promise<boolean> => {
         await started(evaluator);
         const job = await eventually('the evaluator to take a batch', async () => (await results.getActive()).find((active) => !held.has(active.id!) && active.stalledCounter === 0), 20_000, 1);
-        const first = job.data.results[0]!;
+        const first = probeBatch(job.data).results[0]!;
         const committed = async () => (await lastTickOf(`${first.checkId}@${first.region}`)) === first.scheduledAt;
         if (point === 'queued') {
           const before = await alertsQueue.count();
@@ -256,7 +262,7 @@ describe('an evaluator process killed mid-batch', () => {
         const taken = (await results.getActive()).filter((job) => !held.has(job.id!));
         for (const job of taken) held.add(job.id!);
         const committed = await Promise.all(taken.map(async (job) => {
-          const first = job.data.results[0]!;
+          const first = probeBatch(job.data).results[0]!;
           return (await lastTickOf(`${first.checkId}@${first.region}`)) === first.scheduledAt;
         }));
         landed.push({ point, held: taken.length > 0, committed: committed.some(Boolean) });

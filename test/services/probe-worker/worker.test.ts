@@ -67,7 +67,7 @@ describe('probe worker', () => {
     const results = createQueue('results', redis);
     const jobs = await results.getJobs(['waiting']);
     await results.close();
-    return jobs.map((job) => job.data);
+    return jobs.map((job) => job.data).filter((batch): batch is ProbeResultBatch => batch.source === undefined || batch.source === 'probe');
   }
 
   it('probes the checks of a due slot, reading them from the registry, and queues their results as one batch', async () => {

@@ -2,14 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { pattern } from '../../../libs/config/fields.js';
 import {
   emptyMatchWindow,
-  matchLines,
   matchWindowSchema,
   MAX_SAMPLES,
   SAMPLE_CHARS,
   slideMatches,
   type LineMatch,
   type MatchWindow,
-} from '../../../services/watcher/line-matches.js';
+} from '../../../libs/watch/match-window.js';
+import { matchLines } from '../../../services/watcher/line-matches.js';
 
 const at = (...times: number[]): LineMatch[] => times.map((atMs) => ({ atMs, line: `error at ${atMs}` }));
 
