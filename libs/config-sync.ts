@@ -57,13 +57,83 @@ async function loadPublished(redis: Redis, env: NodeJS.ProcessEnv): Promise<Conf
   return { config: parseConfig(stored.text, env, source), sha: stored.sha ?? shaOf(stored.text), source };
 }
 
+/**
+ * Stores an accepted configuration and announces it, in one transaction: the text, its sha,
+ * a version counting accepted edits (1 for the first), and when it was accepted. A rejected
+ * edit recorded before it is cleared at the same time, so the two never disagree.
+ */
 export async function publishConfig(redis: Redis, text: string, source: string): Promise<string> {
   const sha = shaOf(text);
+  const acceptedAt = new Date().toISOString();
   await redis.multi()
-    .hset(REDIS_KEYS.config, { text, sha, source, loadedAt: new Date().toISOString() })
+    // loadedAt is acceptedAt's older name, kept for readers that know only it.
+    .hset(REDIS_KEYS.config, { text, sha, source, acceptedAt, loadedAt: acceptedAt })
+    .hincrby(REDIS_KEYS.config, 'version', 1)
+    .del(REDIS_KEYS.configRejected)
     .publish(REDIS_KEYS.configChanged, sha)
     .exec();
   return sha;
+}
+
+/** The last edit the publisher rejected; the running configuration is the one before it. */
+export interface RejectedConfig {
+  sha: string;
+  source: string;
+  atMs: number;
+  /** "path: reason" for each problem. */
+  problems: string[];
+}
+
+export async function recordRejectedConfig(redis: Redis, rejected: RejectedConfig): Promise<void> {
+  const { sha, source, atMs, problems } = rejected;
+  await redis.hset(REDIS_KEYS.configRejected, { sha, source, atMs: String(atMs), problems: JSON.stringify(problems) });
+}
+
+/** Clears a recorded rejection; true when there was one. */
+export async function clearRejectedConfig(redis: Redis): Promise<boolean> {
+  return (await redis.del(REDIS_KEYS.configRejected)) > 0;
+}
+
+/** What `npm run queues -- config` shows: the running configuration as stored, without parsing it. */
+export interface PublishedConfigStatus {
+  text: string;
+  sha: string;
+  source: string;
+  /** Accepted edits so far; 0 for a configuration stored before versions were counted. */
+  version: number;
+  acceptedAt?: string;
+}
+
+export interface ConfigStatus {
+  running?: PublishedConfigStatus;
+  rejected?: RejectedConfig;
+}
+
+export async function readConfigStatus(redis: Redis): Promise<ConfigStatus> {
+  const [stored, rejected] = await Promise.all([redis.hgetall(REDIS_KEYS.config), redis.hgetall(REDIS_KEYS.configRejected)]);
+  const status: ConfigStatus = {};
+  if (stored.text !== undefined) {
+    status.running = {
+      text: stored.text,
+      sha: stored.sha ?? shaOf(stored.text),
+      source: stored.source ?? 'redis',
+      version: Number(stored.version ?? 0),
+      acceptedAt: stored.acceptedAt ?? stored.loadedAt,
+    };
+  }
+  if (rejected.sha !== undefined) {
+    status.rejected = { sha: rejected.sha, source: rejected.source ?? '', atMs: Number(rejected.atMs ?? 0), problems: problemsFrom(rejected.problems) };
+  }
+  return status;
+}
+
+function problemsFrom(json: string | undefined): string[] {
+  try {
+    const value: unknown = JSON.parse(json ?? '[]');
+    return Array.isArray(value) ? value.map(String) : [];
+  } catch {
+    return [];
+  }
 }
 
 /**
@@ -89,5 +159,9 @@ export async function followConfigChanges(subscriber: Redis, reader: Redis, log:
       }
     }).catch((err: unknown) => log.error({ err }, 'could not read the published configuration'));
   });
+  // ioredis 5.8.2+ writes a SUBSCRIBE issued while connecting between its handshake commands,
+  // and its ready check (INFO) then fails on the subscribed connection, which can leave the
+  // service deaf to every later edit (redis/ioredis#2037): subscribe once the connection is ready.
+  if (subscriber.status !== 'ready') await new Promise<void>((resolve) => subscriber.once('ready', () => resolve()));
   await subscriber.subscribe(REDIS_KEYS.configChanged);
 }

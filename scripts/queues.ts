@@ -1,6 +1,6 @@
 /**
- * `npm run queues -- stats | failed QUEUE [--limit N] | retry QUEUE [--json]`: looks into
- * Vigil's BullMQ queues. The logic lives in scripts/queues/; this file only wires it up.
+ * `npm run queues -- stats | failed QUEUE [--limit N] | retry QUEUE | config [--json]`: looks into
+ * Vigil's BullMQ queues and its running configuration. The logic lives in scripts/queues/; this file only wires it up.
  */
 import { runRedisTool } from './cli-support.js';
 import { execute, parseCommand, USAGE } from './queues/cli.js';

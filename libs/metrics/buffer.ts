@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { REDIS_KEYS } from '../redis-keys.js';
 import { MetricsWriteError, type MetricsWriter } from './writer.js';
+import { releaseLock, renewLock, takeLock } from '../redis-lock.js';
 
 /**
  * Points wait in a Redis list until InfluxDB has acknowledged them, so an InfluxDB outage
@@ -17,18 +18,6 @@ const TRIM_IF_OWNER = `
 if redis.call('GET', KEYS[2]) == ARGV[1] then
   redis.call('LTRIM', KEYS[1], tonumber(ARGV[2]), -1)
   return 1
-end
-return 0`;
-
-const RELEASE_IF_OWNER = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('DEL', KEYS[1])
-end
-return 0`;
-
-const RENEW_IF_OWNER = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
 end
 return 0`;
 
@@ -60,7 +49,7 @@ export class MetricsFlusher {
     this.stopped = true;
     this.wake?.();
     await this.loop;
-    await this.options.redis.eval(RELEASE_IF_OWNER, 1, REDIS_KEYS.metricsFlushLock, this.token).catch(() => undefined);
+    await releaseLock(this.options.redis, REDIS_KEYS.metricsFlushLock, this.token).catch(() => undefined);
   }
 
   private async run(): Promise<void> {
@@ -96,9 +85,8 @@ export class MetricsFlusher {
     // Short, so a flusher that died hands over soon; a slow write that outlives it only risks
     // a harmless second write of the same points, never a trim of unwritten ones.
     const ttlMs = this.options.lockTtlMs ?? 15_000;
-    const renewed = await redis.eval(RENEW_IF_OWNER, 1, REDIS_KEYS.metricsFlushLock, this.token, String(ttlMs));
-    if (renewed === 1) return true;
-    return (await redis.set(REDIS_KEYS.metricsFlushLock, this.token, 'PX', ttlMs, 'NX')) === 'OK';
+    if (await renewLock(redis, REDIS_KEYS.metricsFlushLock, this.token, ttlMs)) return true;
+    return takeLock(redis, REDIS_KEYS.metricsFlushLock, this.token, ttlMs);
   }
 
   /** Writes one batch from the head of the buffer; returns how many lines it took off. */

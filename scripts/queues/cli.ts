@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
 import { limitFrom, parseToolArgs, UsageError } from '../cli-support.js';
-import { failedJobs, queueStats, retryFailed } from './commands.js';
+import { configReport, failedJobs, queueStats, retryFailed } from './commands.js';
 import { discoverQueues } from './discover.js';
-import { formatFailed, formatRetry, formatStats } from './format.js';
+import { formatConfig, formatFailed, formatRetry, formatStats } from './format.js';
 
 const DEFAULT_LIMIT = 20;
 
@@ -10,6 +10,7 @@ export const USAGE = `usage: npm run queues -- <command> [--json]
   stats                        counts per queue (waiting, active, delayed, completed, failed, schedulers)
   failed QUEUE [--limit N]     the newest N failed jobs (default ${DEFAULT_LIMIT}) with attempts and reason
   retry QUEUE                  move every failed job of QUEUE back to waiting
+  config                       the running configuration (version, sha, source, accepted at) and the last rejected edit
   --json                       machine-readable output
 Redis: $REDIS_URL (default redis://127.0.0.1:6379)
 `;
@@ -20,7 +21,8 @@ export type Command =
   | { name: 'help' }
   | { name: 'stats'; json: boolean }
   | { name: 'failed'; queue: string; limit: number; json: boolean }
-  | { name: 'retry'; queue: string; json: boolean };
+  | { name: 'retry'; queue: string; json: boolean }
+  | { name: 'config'; json: boolean };
 
 export function parseCommand(argv: string[]): Command {
   const { values, positionals } = parseToolArgs(argv);
@@ -30,6 +32,7 @@ export function parseCommand(argv: string[]): Command {
   if (values.limit !== undefined && name !== 'failed') throw new UsageError('--limit only applies to "failed"');
   switch (name) {
     case 'stats':
+    case 'config':
       expectArguments(name, rest, 0);
       return { name, json };
     case 'failed':
@@ -56,6 +59,10 @@ function expectArguments(command: string, rest: string[], count: 0 | 1): void {
 /** Runs a parsed command against Redis and returns what to print (text or JSON). */
 export async function execute(command: Command, redis: Redis): Promise<string> {
   if (command.name === 'help') return USAGE;
+  if (command.name === 'config') {
+    const report = await configReport(redis);
+    return command.json ? json(report) : formatConfig(report);
+  }
   const queues = await discoverQueues(redis);
   switch (command.name) {
     case 'stats': {

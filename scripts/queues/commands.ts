@@ -1,5 +1,7 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { parse as parseYaml } from 'yaml';
+import { readConfigStatus } from '../../libs/config-sync.js';
 import { QUEUE_PREFIX } from '../../libs/queues/index.js';
 
 export interface QueueStats {
@@ -105,4 +107,51 @@ export async function retryFailed(redis: Redis, name: string, now = Date.now()):
     await queue.retryJobs({ state: 'failed', timestamp: now });
     return { queue: name, retried };
   });
+}
+
+export interface ConfigReport {
+  /** null before the watcher has published a configuration. */
+  running: {
+    version: number;
+    sha: string;
+    source: string;
+    acceptedAt: string | null;
+    checks: number;
+    watches: number;
+    channels: number;
+  } | null;
+  /** The last edit rejected since the running configuration was accepted, if any. */
+  rejected: { sha: string; source: string; at: string; problems: string[] } | null;
+}
+
+export async function configReport(redis: Redis): Promise<ConfigReport> {
+  const { running, rejected } = await readConfigStatus(redis);
+  return {
+    running: running ? {
+      version: running.version,
+      sha: running.sha,
+      source: running.source,
+      acceptedAt: running.acceptedAt ?? null,
+      ...sectionCounts(running.text),
+    } : null,
+    rejected: rejected ? { sha: rejected.sha, source: rejected.source, at: new Date(rejected.atMs).toISOString(), problems: rejected.problems } : null,
+  };
+}
+
+/**
+ * Counted from the YAML alone: the stored text may reference \${SECRET}s this shell does not
+ * have, and the watcher validated it already.
+ */
+function sectionCounts(text: string): { checks: number; watches: number; channels: number } {
+  let data: unknown;
+  try {
+    data = parseYaml(text);
+  } catch {
+    data = undefined;
+  }
+  const count = (section: string): number => {
+    const value = typeof data === 'object' && data !== null ? (data as Record<string, unknown>)[section] : undefined;
+    return Array.isArray(value) ? value.length : 0;
+  };
+  return { checks: count('checks'), watches: count('watches'), channels: count('channels') };
 }

@@ -1,4 +1,4 @@
-import type { FailedListing, QueueStats, RetryOutcome } from './commands.js';
+import type { ConfigReport, FailedListing, QueueStats, RetryOutcome } from './commands.js';
 
 /** Columns padded to their widest cell; numbers right-aligned so magnitudes line up. */
 export function table(header: string[], rows: Array<Array<string | number>>): string {
@@ -44,4 +44,28 @@ export function formatFailed(listing: FailedListing): string {
 export function formatRetry(outcome: RetryOutcome): string {
   const jobs = outcome.retried === 1 ? 'job' : 'jobs';
   return `${outcome.queue}: moved ${outcome.retried} failed ${jobs} back to waiting\n`;
+}
+
+function counted(count: number, noun: string): string {
+  if (count === 1) return `1 ${noun}`;
+  return `${count} ${noun}${noun.endsWith('h') ? 'es' : 's'}`;
+}
+
+export function formatConfig(report: ConfigReport): string {
+  const { running, rejected } = report;
+  const lines = running
+    ? [
+      `running configuration: version ${running.version}, sha ${running.sha}`,
+      `  source:       ${running.source}`,
+      `  accepted at:  ${running.acceptedAt ?? '-'}`,
+      `  ${counted(running.checks, 'check')}, ${counted(running.watches, 'watch')}, ${counted(running.channels, 'channel')}`,
+    ]
+    : ['no configuration published yet (is the watcher running?)'];
+  if (rejected) {
+    lines.push(
+      `last rejected edit: sha ${rejected.sha} at ${rejected.at} (${rejected.source}), ${running ? 'still running the configuration above' : 'nothing running'}`,
+      ...rejected.problems.map((problem) => `  ${problem}`),
+    );
+  }
+  return `${lines.join('\n')}\n`;
 }

@@ -6,9 +6,10 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { publishConfig, recordRejectedConfig } from '../../libs/config-sync.js';
 import { createQueue, createRedis, createWorker, type AlertEvent, type ProbeSlotJob } from '../../libs/queues/index.js';
 import { execute, parseCommand, UsageError } from '../../scripts/queues/cli.js';
-import { failedJobs, queueStats, retryFailed, type QueueStats } from '../../scripts/queues/commands.js';
+import { failedJobs, queueStats, retryFailed, type ConfigReport, type QueueStats } from '../../scripts/queues/commands.js';
 import { discoverQueues } from '../../scripts/queues/discover.js';
 import { formatFailed, formatRetry, formatStats, table } from '../../scripts/queues/format.js';
 import { eventually, isolatedRedisUrl } from '../support/infra.js';
@@ -212,6 +213,83 @@ describe('retry', () => {
   });
 });
 
+/** Two checks, one watch, two channels; `${HOOK_URL}` is unset where the CLI runs, as it often is. */
+const RUNNING_CONFIG = `checks:
+  - { id: shop, type: tcp, host: 127.0.0.1, port: 1 }
+  - { id: api, type: tcp, host: 127.0.0.1, port: 2 }
+watches:
+  - { id: backups, paths: [/var/backups], maxAge: 26h }
+channels:
+  - { id: hook, type: webhook, url: "\${HOOK_URL}" }
+  - { id: audit, type: log }
+`;
+const PROBLEM = 'checks[0].interval: expected a duration like "30s", got "thirty" (line 2)';
+
+describe('config', () => {
+  /** The second accepted edit is running; a later edit was rejected. */
+  async function seedConfig(): Promise<{ sha: string; rejectedAtMs: number }> {
+    await producer.flushdb();
+    await publishConfig(producer, 'checks: []\n', '/etc/vigil/vigil.yaml');
+    const sha = await publishConfig(producer, RUNNING_CONFIG, '/etc/vigil/vigil.yaml');
+    const rejectedAtMs = Date.parse('2026-12-03T12:00:00.000Z');
+    await recordRejectedConfig(producer, { sha: 'badbadbadbadbad0', source: '/etc/vigil/vigil.yaml', atMs: rejectedAtMs, problems: [PROBLEM, 'channels[0].url: expected a URL'] });
+    return { sha, rejectedAtMs };
+  }
+
+  it('shows the running version, sha, source, accepted time and section counts', async () => {
+    const { sha } = await seedConfig();
+    const lines = (await execute(parseCommand(['config']), cli)).split('\n');
+    expect(lines.slice(0, 4)).toEqual([
+      `running configuration: version 2, sha ${sha}`,
+      '  source:       /etc/vigil/vigil.yaml',
+      expect.stringMatching(/^ {2}accepted at: {2}\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+      '  2 checks, 1 watch, 2 channels',
+    ]);
+  });
+
+  it('shows the last rejected edit with each problem', async () => {
+    await seedConfig();
+    const lines = (await execute(parseCommand(['config']), cli)).trimEnd().split('\n');
+    expect(lines.slice(4)).toEqual([
+      'last rejected edit: sha badbadbadbadbad0 at 2026-12-03T12:00:00.000Z (/etc/vigil/vigil.yaml), still running the configuration above',
+      `  ${PROBLEM}`,
+      '  channels[0].url: expected a URL',
+    ]);
+  });
+
+  it('prints JSON with --json', async () => {
+    const { sha, rejectedAtMs } = await seedConfig();
+    const report = JSON.parse(await execute(parseCommand(['config', '--json']), cli)) as ConfigReport;
+    expect(report).toEqual({
+      running: { version: 2, sha, source: '/etc/vigil/vigil.yaml', acceptedAt: expect.any(String), checks: 2, watches: 1, channels: 2 },
+      rejected: { sha: 'badbadbadbadbad0', source: '/etc/vigil/vigil.yaml', at: new Date(rejectedAtMs).toISOString(), problems: [PROBLEM, 'channels[0].url: expected a URL'] },
+    });
+  });
+
+  it('says so when no configuration has been published', async () => {
+    await producer.flushdb();
+    expect(await execute(parseCommand(['config']), cli)).toBe('no configuration published yet (is the watcher running?)\n');
+  });
+
+  it('shows no rejected edit once an edit is accepted again', async () => {
+    await seedConfig();
+    await publishConfig(producer, RUNNING_CONFIG.replace('port: 2', 'port: 3'), '/etc/vigil/vigil.yaml');
+    const text = await execute(parseCommand(['config']), cli);
+    expect(text).toMatch(/^running configuration: version 3,/);
+    expect(text).not.toContain('rejected');
+  });
+
+  it('prints the running configuration from the command line and exits 0', async () => {
+    const { sha } = await seedConfig();
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/queues.ts', 'config'], {
+      cwd: ROOT, encoding: 'utf8', env: { PATH: process.env.PATH, REDIS_URL: redisUrl }, timeout: 20_000,
+    });
+    expect(run).toMatchObject({ status: 0, stderr: '' });
+    expect(run.stdout).toContain(`running configuration: version 2, sha ${sha}`);
+    expect(run.stdout).toContain(`  ${PROBLEM}`);
+  });
+});
+
 describe('parsing the command line', () => {
   it.each([
     [['stats'], { name: 'stats', json: false }],
@@ -219,6 +297,8 @@ describe('parsing the command line', () => {
     [['failed', 'results'], { name: 'failed', queue: 'results', limit: 20, json: false }],
     [['failed', 'results', '--limit', '5', '--json'], { name: 'failed', queue: 'results', limit: 5, json: true }],
     [['retry', 'deliveries'], { name: 'retry', queue: 'deliveries', json: false }],
+    [['config'], { name: 'config', json: false }],
+    [['config', '--json'], { name: 'config', json: true }],
     [['--help'], { name: 'help' }],
   ])('reads %j', (argv, command) => {
     expect(parseCommand(argv)).toEqual(command);
@@ -228,6 +308,7 @@ describe('parsing the command line', () => {
     [[], /missing command/],
     [['purge', 'results'], /unknown command "purge"/],
     [['stats', 'results'], /takes no arguments/],
+    [['config', 'results'], /takes no arguments/],
     [['failed'], /needs a queue name/],
     [['retry', 'a', 'b'], /takes one queue name/],
     [['failed', 'results', '--limit', '0'], /positive whole number/],
