@@ -6,6 +6,7 @@ import picomatch from 'picomatch';
 import type { Logger } from 'pino';
 import type { WatchEvent } from '../../libs/config/watches.js';
 import { pathFilter, type PathFilter } from './path-filter.js';
+import { TreeFiles } from './tree-files.js';
 
 export interface WatchSpec {
   id: string;
@@ -46,6 +47,7 @@ export interface RunningWatch {
 export type FileEventHandler = (event: FileEvent) => void | Promise<void>;
 
 const DEFAULT_POLL_INTERVAL_MS = 1000;
+const FILE_KINDS: ReadonlySet<WatchEvent> = new Set(['add', 'change', 'unlink']);
 
 /** inotify out of watches (ENOSPC) or descriptors (EMFILE, ENFILE): polling needs neither. */
 export function shouldFallBackToPolling(err: unknown): boolean {
@@ -99,13 +101,42 @@ export function watchPaths(spec: WatchSpec, onEvent: FileEventHandler, log: Logg
       if (!scanned || owner.stopped || !accepts(root, spec, kind, path)) return;
       deliver(onEvent, toFileEvent(spec.id, kind, path, stats), watchLog);
     };
-    for (const kind of spec.on) watcher.on(kind, report(kind));
+    // Natively, chokidar watches folders only and the files are tracked from the folders' events (tree-files.ts).
+    const files = generationMode === 'native' ? trackFiles(root, watcher, report, () => scanned) : undefined;
+    if (files) owner.trees.set(watcher, files);
+    for (const kind of spec.on) if (!(files && FILE_KINDS.has(kind))) watcher.on(kind, report(kind));
     watcher.on('error', (err) => onWatcherError(err, root.path));
     await owner.whileRunning(new Promise<void>((done) => watcher.once('ready', () => done())));
+    if (files) await owner.whileRunning(files.learn(root.anchor, 0));
     scanned = true;
     // fs.watchFile takes each file's first stat after chokidar's ready; a write before that would go unseen.
     if (generationMode === 'polling') await owner.whileRunning(delay(pollIntervalOf(spec)));
-    watchLog.debug({ path: root.path, anchor: root.anchor, mode: generationMode }, 'watching');
+    watchLog.debug({ path: root.path, anchor: root.anchor, mode: generationMode, files: files?.size }, 'watching');
+  }
+
+  function trackFiles(root: WatchRoot, watcher: FSWatcher, report: (kind: WatchEvent) => (path: string, stats?: Stats) => void, scanned: () => boolean): TreeFiles {
+    const depth = chokidarDepth(root);
+    const mayEnter = (path: string, level: number) => (depth === undefined || level <= depth) && mayHoldFolder(root, path);
+    const files = new TreeFiles({
+      inScope: (path) => covers(root, path, false),
+      mayEnter,
+      ...(spec.settleMs === undefined ? {} : { settleMs: spec.settleMs }),
+      onEvent: (kind, path, stats) => report(kind)(path, stats),
+      onError: (err, path) => onWatcherError(err, path),
+    });
+    watcher.on('raw', (_event, name, details) => {
+      const folder = (details as { watchedPath?: unknown } | undefined)?.watchedPath;
+      // fs.watch may give no name (its queue overflowed): the folder is looked at again whole.
+      if (scanned() && typeof folder === 'string') files.touched(folder, typeof name === 'string' ? name : undefined);
+    });
+    watcher.on('addDir', (path: string) => {
+      const level = segmentsBetween(root.anchor, path);
+      if (scanned() && mayEnter(path, level)) void files.discover(path, level).catch((err: unknown) => onWatcherError(err, path));
+    });
+    watcher.on('unlinkDir', (path: string) => {
+      if (scanned()) files.folderRemoved(path);
+    });
+    return files;
   }
 
   function onWatcherError(err: unknown, rootPath: string): void {
@@ -149,6 +180,8 @@ export function watchPaths(spec: WatchSpec, onEvent: FileEventHandler, log: Logg
 /** One start of the watch's chokidar watchers; a fallback to polling stops it and starts another. */
 class Generation {
   readonly watchers = new Set<FSWatcher>();
+  /** Natively, the files under each watcher's root (chokidar watches only the folders). */
+  readonly trees = new Map<FSWatcher, TreeFiles>();
   ready: Promise<void> = Promise.resolve();
   stopped = false;
   private readonly stoppedSignal: Promise<void>;
@@ -166,6 +199,8 @@ class Generation {
   async stop(): Promise<void> {
     this.stopped = true;
     this.signalStopped();
+    for (const tree of this.trees.values()) tree.stop();
+    this.trees.clear();
     await Promise.all([...this.watchers].map((watcher) => watcher.close()));
     this.watchers.clear();
   }
@@ -229,20 +264,26 @@ function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** How many levels of folders below the anchor chokidar enters; undefined for all. */
+function chokidarDepth(root: WatchRoot): number | undefined {
+  return root.depth === undefined ? undefined : segmentsBetween(root.anchor, root.path) + root.depth;
+}
+
 function chokidarOptions(spec: WatchSpec, root: WatchRoot, mode: WatchMode): ChokidarOptions {
   const interval = pollIntervalOf(spec);
-  const levelsToRoot = segmentsBetween(root.anchor, root.path);
+  const native = mode === 'native';
   return {
     ignoreInitial: true,
     // Following links lets a loop or a link to / drag the watch outside its tree; a link is reported as itself.
     followSymlinks: false,
     alwaysStat: true,
-    depth: root.depth === undefined ? undefined : levelsToRoot + root.depth,
+    depth: chokidarDepth(root),
     usePolling: mode === 'polling',
     interval,
     binaryInterval: interval,
-    awaitWriteFinish: spec.settleMs === undefined ? false : { stabilityThreshold: spec.settleMs, pollInterval: settlePollMs(spec.settleMs) },
-    ignored: (path, stats) => !mayHold(root, path, stats),
+    // Natively, files wait for their settle time in tree-files.ts, as chokidar does not see them.
+    awaitWriteFinish: spec.settleMs === undefined || native ? false : { stabilityThreshold: spec.settleMs, pollInterval: settlePollMs(spec.settleMs) },
+    ignored: (path, stats) => !mayHold(root, path, stats) || (native && stats !== undefined && !stats.isDirectory()),
   };
 }
 
@@ -259,11 +300,20 @@ function mayHold(root: WatchRoot, path: string, stats?: Stats): boolean {
   return root.accepts(path, stats.isDirectory());
 }
 
+/** Folders on the way down to the root, and those the filter takes under it. */
+function mayHoldFolder(root: WatchRoot, path: string): boolean {
+  return isInside(path, root.path) || (isInside(root.path, path) && root.accepts(path, true));
+}
+
 function accepts(root: WatchRoot, spec: WatchSpec, kind: WatchEvent, path: string): boolean {
-  if (!spec.on.includes(kind) || !isInside(root.path, path)) return false;
+  return spec.on.includes(kind) && covers(root, path, kind === 'addDir' || kind === 'unlinkDir');
+}
+
+function covers(root: WatchRoot, path: string, isDir: boolean): boolean {
+  if (!isInside(root.path, path)) return false;
   // The base folder of a glob is not named by it; a configured file or folder is.
   if (path === root.path) return root.glob === undefined;
-  return root.accepts(path, kind === 'addDir' || kind === 'unlinkDir');
+  return root.accepts(path, isDir);
 }
 
 function toFileEvent(watchId: string, kind: WatchEvent, path: string, stats?: Stats): FileEvent {

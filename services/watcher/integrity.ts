@@ -266,6 +266,12 @@ export async function recordAndCompare(redis: Redis, watchId: string, path: stri
   return change;
 }
 
+/** The stored fingerprint of one path (undefined: none, or unreadable). */
+export async function loadFingerprint(redis: Redis, watchId: string, path: string): Promise<FileFingerprint | undefined> {
+  const json = await redis.hget(baselineKey(watchId), path);
+  return json === null ? undefined : parseStored(json);
+}
+
 export async function saveFingerprint(redis: Redis, watchId: string, path: string, fingerprint: FileFingerprint): Promise<void> {
   await redis.hset(baselineKey(watchId), path, JSON.stringify(fingerprint));
 }
