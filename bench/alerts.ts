@@ -32,7 +32,6 @@
  * InfluxDB is not started (INFLUX_URL unset): points are computed but not buffered or written,
  * so the CPU figure is evaluation alone, not comparable with bench:probes' evaluator column.
  */
-import type { ChildProcess } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -47,7 +46,7 @@ import { ensureBinaries, REDIS_SERVER } from '../scripts/local-stack/binaries.js
 import { startRedis } from '../scripts/local-stack/servers.js';
 import { alertIdentityOf, CHECK_DOWN } from '../services/evaluator/alert-events.js';
 import { cpuSeconds, percentile } from './proc-stats.js';
-import { spawnService, startBenchRun } from './bench-run.js';
+import { spawnService, startBenchRun, stopService, withTimeout } from './bench-run.js';
 
 /** Width of a probe slot: a probe-worker sends one batch per slot (docs/ARCHITECTURE.md). */
 export const SLOT_MS = 100;
@@ -414,21 +413,6 @@ function profileFlags(): string[] {
 const expectedEvaluatorWarning = (msg: string): boolean => msg === 'check is down' || msg.startsWith('INFLUX_URL is not set');
 
 /** SIGTERM, so it finishes its batch and closes as in production; the reaper kills it if it hangs. */
-export async function stopEvaluator(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
-  child.kill('SIGTERM');
-  await Promise.race([exited, sleep(10_000)]);
-}
-
-export async function withTimeout<T>(what: string, promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([promise, new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} took over ${ms} ms`)), ms); })]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 
@@ -467,7 +451,7 @@ async function main(): Promise<number> {
     // evaluator takes the published copy (an unset VIGIL_CONFIG would read ./vigil.yaml if there is one).
     await publishConfig(admin, checks.text, 'bench:alerts');
     const evaluator = spawnService('evaluator', { REDIS_URL: redis.url, VIGIL_CONFIG: join(dir, 'published-in-redis.yaml'), INFLUX_URL: '' }, reaper, expectedEvaluatorWarning, profileFlags());
-    closers.push(() => stopEvaluator(evaluator.child));
+    closers.push(() => stopService(evaluator.child));
     try {
       await withTimeout('evaluator start-up', evaluator.started, START_TIMEOUT_MS);
     } catch (err) {

@@ -67,7 +67,7 @@ export interface Service {
 }
 
 /** `node --import tsx services/<name>/main.ts`, as `npm run service -- <name>` runs it, watched by the reaper. */
-export function spawnService(name: 'evaluator' | 'notifier', env: NodeJS.ProcessEnv, reaper: BenchRun['reaper'], expected: (msg: string) => boolean, extraFlags: string[] = []): Service {
+export function spawnService(name: 'evaluator' | 'notifier' | 'watcher', env: NodeJS.ProcessEnv, reaper: BenchRun['reaper'], expected: (msg: string) => boolean, extraFlags: string[] = []): Service {
   const child = spawn(process.execPath, [...extraFlags, '--import', 'tsx', `services/${name}/main.ts`], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
@@ -100,4 +100,21 @@ export function spawnService(name: 'evaluator' | 'notifier', env: NodeJS.Process
   }
   const running = (): boolean => child.exitCode === null && child.signalCode === null;
   return { name, child, started, running, notable: () => notable };
+}
+
+/** SIGTERM, then up to 10 s for the process to finish its shutdown. */
+export async function stopService(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  child.kill('SIGTERM');
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+}
+
+export async function withTimeout<T>(what: string, promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([promise, new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} took over ${ms} ms`)), ms); })]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -43,9 +43,9 @@ import { ConfigError, formatProblem, parseConfig, type CheckConfig } from '../li
 import { createQueue, createRedis, jobIdOf, type AlertEvent } from '../libs/queues/index.js';
 import { ensureBinaries, REDIS_SERVER } from '../scripts/local-stack/binaries.js';
 import { startRedis } from '../scripts/local-stack/servers.js';
-import { batchOf, drained, resultOf, sendHistory, SLOT_MS, startLoad, stopEvaluator, UsageError, withTimeout, type Batch, type Running } from './alerts.js';
+import { batchOf, drained, resultOf, sendHistory, SLOT_MS, startLoad, UsageError, type Batch, type Running } from './alerts.js';
 import { cpuSeconds, percentile } from './proc-stats.js';
-import { spawnService, startBenchRun, type Service } from './bench-run.js';
+import { spawnService, startBenchRun, stopService, withTimeout, type Service } from './bench-run.js';
 
 
 const SAMPLES = 200;
@@ -458,9 +458,9 @@ export async function notifierBench(): Promise<number> {
     await publishConfig(admin, checks.text, 'bench:alerts --notifier');
     const env = { REDIS_URL: redis.url, VIGIL_CONFIG: join(dir, 'published-in-redis.yaml'), INFLUX_URL: '' };
     const evaluator = spawnService('evaluator', env, reaper, (msg) => msg === 'check is down' || msg.startsWith('INFLUX_URL is not set'));
-    closers.push(() => stopEvaluator(evaluator.child));
+    closers.push(() => stopService(evaluator.child));
     const notifier = spawnService('notifier', env, reaper, () => false, notifierProfileFlags());
-    closers.push(() => stopEvaluator(notifier.child));
+    closers.push(() => stopService(notifier.child));
     try {
       await withTimeout('start-up', Promise.all([evaluator.started, notifier.started]), START_TIMEOUT_MS);
     } catch (err) {
