@@ -46,6 +46,9 @@ export interface RunningWatch {
 
 export type FileEventHandler = (event: FileEvent) => void | Promise<void>;
 
+/** Something the watch could not do (a folder it may not read, inotify's limit), for the caller to pass on; it is logged here too. */
+export type WatchProblemHandler = (problem: { path: string; code: string; message: string }) => void;
+
 const DEFAULT_POLL_INTERVAL_MS = 1000;
 const FILE_KINDS: ReadonlySet<WatchEvent> = new Set(['add', 'change', 'unlink']);
 
@@ -76,7 +79,7 @@ function errorPath(err: unknown): string | undefined {
  * them), so only what happens after `ready` is reported. Errors are logged with the watch
  * id and never thrown; running out of inotify watches switches this watch to polling.
  */
-export function watchPaths(spec: WatchSpec, onEvent: FileEventHandler, log: Logger): RunningWatch {
+export function watchPaths(spec: WatchSpec, onEvent: FileEventHandler, log: Logger, onProblem: WatchProblemHandler = () => undefined): RunningWatch {
   const watchLog = log.child({ watchId: spec.id });
   const roots = spec.paths.map((path) => planRoot(path, spec));
   let mode: WatchMode = spec.polling ? 'polling' : 'native';
@@ -145,6 +148,7 @@ export function watchPaths(spec: WatchSpec, onEvent: FileEventHandler, log: Logg
     if (shouldFallBackToPolling(err) && mode === 'native') return fallBackToPolling(err, path);
     if (isPermissionError(err)) {
       watchLog.warn({ err, path }, `watch ${spec.id}: permission denied, skipping ${path}`);
+      onProblem({ path, code: errorCode(err) ?? 'EACCES', message: `permission denied, ${path} is skipped` });
       return;
     }
     watchLog.error({ err, path }, `watch ${spec.id}: file watch error, the watch keeps running`);
@@ -154,6 +158,7 @@ export function watchPaths(spec: WatchSpec, onEvent: FileEventHandler, log: Logg
     mode = 'polling';
     watchLog.error({ err, path, code: errorCode(err) },
       `watch ${spec.id}: the system's inotify limit is reached (raise fs.inotify.max_user_watches); falling back to polling for this watch`);
+    onProblem({ path, code: errorCode(err) ?? 'ENOSPC', message: "the system's inotify limit is reached (raise fs.inotify.max_user_watches); this watch falls back to polling" });
     const previous = generation;
     generation = startGeneration('polling');
     previousStopped = previous.stop();
@@ -283,7 +288,8 @@ function chokidarOptions(spec: WatchSpec, root: WatchRoot, mode: WatchMode): Cho
     binaryInterval: interval,
     // Natively, files wait for their settle time in tree-files.ts, as chokidar does not see them.
     awaitWriteFinish: spec.settleMs === undefined || native ? false : { stabilityThreshold: spec.settleMs, pollInterval: settlePollMs(spec.settleMs) },
-    ignored: (path, stats) => !mayHold(root, path, stats) || (native && stats !== undefined && !stats.isDirectory()),
+    // The file test first: it is what most entries of a large tree answer, without a path computed.
+    ignored: (path, stats) => (native && stats !== undefined && !stats.isDirectory()) || !mayHold(root, path, stats),
   };
 }
 

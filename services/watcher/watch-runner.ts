@@ -13,7 +13,6 @@ import { ObservationSender } from './observation-sender.js';
 import { listWatched, type ListedPath } from './tree-listing.js';
 import { eventOfChange, isFileEvent, literalPaths, reportedKinds, staticBaseOf, stateIdOf, wantsStats, watchSpecOf } from './watch-plan.js';
 
-const FALLBACK_CHECK_MS = 5_000;
 /**
  * chokidar drops a file's `change` events for 50 ms after one it reported, with no trailing
  * event: a log written twice within 50 ms and then left alone would keep its last lines unread,
@@ -96,7 +95,6 @@ export function startWatchRunner(options: WatchRunnerOptions): WatchRunner {
 
   const handle = async (event: FileEvent): Promise<void> => {
     if (closed) return;
-    noticeFallback();
     if (tracker) {
       const result = await tracker.sighted(event.path);
       if (result !== undefined && 'error' in result) problem(result.path, result.error, result.message);
@@ -107,15 +105,8 @@ export function startWatchRunner(options: WatchRunnerOptions): WatchRunner {
     if (stats && (isFileEvent(event.kind) || literal.has(event.path))) sendStat(await statOfEvent(event));
   };
 
-  // file-agent falls back to polling by itself when inotify runs out; the user hears of it once.
-  const noticeFallback = (): void => {
-    if (watch.polling || running.mode !== 'polling') return;
-    problem(staticBaseOf(watch.paths[0]!), 'ENOSPC', 'the system\'s inotify limit is reached (raise fs.inotify.max_user_watches); this watch falls back to polling');
-  };
-
   const start = async (): Promise<void> => {
     if (closed) return;
-    noticeFallback();
     // A watch of events alone needs no stock of its files: a tree of 100,000 costs nothing more than its watches.
     const needsStock = tracker !== undefined || stats || follower !== undefined;
     const listed = needsStock ? await listWatched(spec, ({ path, err }) => problemOf(path, err)) : [];
@@ -183,18 +174,15 @@ export function startWatchRunner(options: WatchRunnerOptions): WatchRunner {
     if (follower && isFileEvent(event.kind)) follower.poke(event.path, event.kind === 'add');
     if (event.kind === 'add' || event.kind === 'change') checkAgainLater(event.path);
     enqueue(event.path, event.kind, () => handle(event));
-  }, options.log.child({ host }));
+  }, options.log.child({ host }), ({ path, code, message }) => problem(path, code, message));
 
   const ready = running.ready.then(start);
   let queue: Promise<void> = ready.catch(() => undefined);
-  const fallbackCheck = setInterval(noticeFallback, FALLBACK_CHECK_MS);
-  fallbackCheck.unref();
 
   return {
     ready,
     async close() {
       closed = true;
-      clearInterval(fallbackCheck);
       for (const timer of trailing.values()) clearTimeout(timer);
       trailing.clear();
       follower?.stop();
