@@ -1,10 +1,12 @@
 import { appendFileSync, chmodSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { WatchEvent } from '../../../libs/config/watches.js';
 import { shouldFallBackToPolling, watchPaths, type FileEvent, type RunningWatch, type WatchSpec } from '../../../services/watcher/file-agent.js';
+import { forEachLine } from '../../../scripts/local-stack/lines.js';
 import { eventually } from '../../support/infra.js';
 import { sleep } from '../../support/recording-receiver.js';
 
@@ -259,6 +261,32 @@ describe('watchPaths', () => {
       chmodSync(join(dir, 'locked'), 0o755);
     }
   });
+});
+
+/** A user namespace of its own gives a process its own inotify limit (Linux 5.11+), so lowering it touches nothing else. */
+const canLimitInotify = spawnSync('unshare', ['--user', '--map-root-user', 'sh', '-c', 'echo 2 > /proc/sys/user/max_inotify_watches']).status === 0;
+
+describe('when the inotify limit is reached', () => {
+  it.skipIf(!canLimitInotify)('falls back to polling, says so once with the path and code, and still sees new files', async () => {
+    for (const folder of ['a', 'b', 'c', 'd']) mkdirSync(join(dir, folder));
+    const child = spawn('unshare', ['--user', '--map-root-user', 'sh', '-c',
+      `echo 2 > /proc/sys/user/max_inotify_watches && exec "${process.execPath}" --import tsx test/support/limited-inotify-watch.ts "${dir}"`], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const lines: Array<{ problem?: { path: string; code: string; message: string }; ready?: boolean; mode?: string; event?: string; path?: string }> = [];
+    forEachLine(child.stdout!, (line) => lines.push(JSON.parse(line)));
+    try {
+      const ready = await eventually('the watch to be ready', () => lines.find((line) => line.ready), 20_000);
+      expect(ready.mode).toBe('polling');
+      writeFileSync(join(dir, 'c', 'new.txt'), 'x');
+      await eventually('the new file', () => lines.find((line) => line.event === 'add' && line.path === join(dir, 'c', 'new.txt')), 10_000);
+      const problems = lines.filter((line) => line.problem);
+      expect(problems).toHaveLength(1);
+      expect(problems[0]!.problem).toMatchObject({ code: 'ENOSPC', message: expect.stringContaining('falls back to polling') });
+      expect(problems[0]!.problem!.path.startsWith(dir)).toBe(true);
+    } finally {
+      child.stdin!.end();
+      await new Promise((resolve) => (child.exitCode === null ? child.once('exit', resolve) : resolve(undefined)));
+    }
+  }, 40_000);
 });
 
 describe('shouldFallBackToPolling', () => {
