@@ -37,7 +37,6 @@ await seen;
 clearTimeout(timeout);
 const eventMs = performance.now() - writtenAt;
 await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
-global.gc?.();
 const { rss, heapUsed } = process.memoryUsage();
 process.stdout.write(`${JSON.stringify({ readyMs, rssBytes: rss, peakRssBytes: peakRss(), heapUsedBytes: heapUsed, eventMs, mode: watch.mode })}\n`);
 

@@ -121,7 +121,7 @@ async function treePhase(run: BenchRun, files: number): Promise<void> {
     for (let file = folder * TREE_FOLDER_FILES; file < Math.min(files, (folder + 1) * TREE_FOLDER_FILES); file++) writeFileSync(join(dir, `file-${file}.txt`), '');
   }
   say(`tree: ${files.toLocaleString('en')} files made in ${((performance.now() - madeAt) / 1_000).toFixed(1)} s`);
-  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/watch-tree.ts', tree], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/watch-tree.ts', tree], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
   run.reaper.watch(child.pid, 'term');
   const output = await new Promise<string>((resolveOutput, reject) => {
     let text = '';

@@ -6,6 +6,7 @@ import picomatch from 'picomatch';
 import type { Logger } from 'pino';
 import type { WatchEvent } from '../../libs/config/watches.js';
 import { pathFilter, type PathFilter } from './path-filter.js';
+import { collectGarbageDuring } from './scan-memory.js';
 import { TreeFiles } from './tree-files.js';
 
 export interface WatchSpec {
@@ -164,14 +165,17 @@ export function watchPaths(spec: WatchSpec, onEvent: FileEventHandler, log: Logg
     previousStopped = previous.stop();
   }
 
+  // A fallback during the first scan replaces the generation: ready waits for the one that stays.
+  const ready = (async () => {
+    for (let seen = generation; ; seen = generation) {
+      await seen.ready;
+      if (seen === generation) return;
+    }
+  })();
+  collectGarbageDuring(ready);
+
   return {
-    // A fallback during the first scan replaces the generation: ready waits for the one that stays.
-    ready: (async () => {
-      for (let seen = generation; ; seen = generation) {
-        await seen.ready;
-        if (seen === generation) return;
-      }
-    })(),
+    ready,
     async close() {
       closed = true;
       await Promise.all([generation.stop(), previousStopped]);
