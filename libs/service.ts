@@ -1,10 +1,23 @@
 import { fstatSync } from 'node:fs';
 import pino, { type Logger } from 'pino';
+import type { z } from 'zod';
+import { parseEnv } from './env.js';
 import { createLogger, silence } from './logging.js';
+import { HEALTH_ENV, startHealthListener, type ServicePhase } from './self-monitoring/listener.js';
+import type { ReadinessChecks } from './self-monitoring/readiness.js';
+import { createServiceRegistry, type MetricsRegistry } from './self-monitoring/registry.js';
 
 export interface RunningService {
   /** Stops taking new work, lets active jobs finish, closes connections. */
   close(): Promise<void>;
+  /** What GET /readyz asks (Redis answers PING, ...), by dependency name; none: ready once started. */
+  readiness?: ReadinessChecks;
+}
+
+/** What runService hands a service's start besides its logger. */
+export interface ServiceContext {
+  /** The process's Prometheus registry (GET /metrics): the service registers its counters here. */
+  metrics: MetricsRegistry;
 }
 
 const SHUTDOWN_GRACE_MS = Number(process.env.VIGIL_SHUTDOWN_GRACE_MS ?? 30_000);
@@ -31,10 +44,12 @@ export const ORPHAN_GRACE_MS = 2_500;
  * going away) close in order (active jobs finish) before exiting. A failure to start exits
  * non-zero so a supervisor restarts it.
  */
-export function runService(name: string, start: (log: Logger) => Promise<RunningService>): void {
+export function runService(name: string, start: (log: Logger, context: ServiceContext) => Promise<RunningService>): void {
   const log = createLogger(name);
   let running: RunningService | undefined;
   let stopping = false;
+  const health = healthSettingsOrExit(log);
+  const metrics = createServiceRegistry(name, { defaultMetrics: health.VIGIL_HEALTH_PORT !== undefined });
   let exitBy = Number.POSITIVE_INFINITY;
 
   /** Exits after graceMs at the latest; a later, shorter bound (supervisor gone) wins. */
@@ -73,7 +88,20 @@ export function runService(name: string, start: (log: Logger) => Promise<Running
     void stop('supervisor gone', ORPHAN_GRACE_MS);
   });
 
-  start(log).then(
+  // Opened before start, so /healthz answers (and /readyz says "starting") while start waits for Redis or a configuration.
+  const port = health.VIGIL_HEALTH_PORT;
+  if (port !== undefined) {
+    const phase = (): ServicePhase => (stopping ? 'stopping' : running ? 'running' : 'starting');
+    startHealthListener({ phase, readiness: () => running?.readiness ?? {}, registry: metrics }, port, health.VIGIL_HEALTH_HOST).then(
+      (listener) => log.info({ port: listener.port }, 'self-monitoring listening (/healthz, /readyz, /metrics)'),
+      (err: unknown) => {
+        log.fatal({ err, port }, 'could not open the self-monitoring port');
+        process.exit(1);
+      },
+    );
+  }
+
+  start(log, { metrics }).then(
     (service) => {
       running = service;
       log.info('started');
@@ -84,6 +112,16 @@ export function runService(name: string, start: (log: Logger) => Promise<Running
       process.exit(1);
     },
   );
+}
+
+/** The self-monitoring variables; a bad one stops the service as any bad variable does. */
+function healthSettingsOrExit(log: Logger): z.output<typeof HEALTH_ENV> {
+  try {
+    return parseEnv(HEALTH_ENV);
+  } catch (err) {
+    log.fatal({ err }, 'failed to start');
+    process.exit(1);
+  }
 }
 
 /** The supervisor read our stdout and stderr; nobody does now (see silence). */

@@ -15,6 +15,7 @@ import type { ChainableCommander, Redis } from 'ioredis';
 import { transitionIdOf } from '../../libs/alerts/index.js';
 import { jobIdOf, type AlertEvent } from '../../libs/queues/index.js';
 import { REDIS_KEYS } from '../../libs/redis-keys.js';
+import type { EvaluatorMetrics } from './metrics.js';
 
 /** Events forwarded per round trip. */
 const FORWARD_CHUNK = 200;
@@ -47,14 +48,20 @@ export async function queueAlerts(alerts: Queue<AlertEvent>, events: AlertEvent[
   await alerts.addBulk(events.map((event) => ({ name: event.status, data: event, opts: { jobId: jobIdOf(...transitionIdOf(event)) } })));
 }
 
-/** Moves what the outbox holds to the alerts queue, oldest first; returns how many it moved. */
-export async function forwardAlerts(redis: Redis, alerts: Queue<AlertEvent>): Promise<number> {
+/**
+ * Moves what the outbox holds to the alerts queue, oldest first; returns how many it moved.
+ * Only the evaluator whose trim took the events counts them (metrics), so each transition is
+ * counted once however many evaluators forward it.
+ */
+export async function forwardAlerts(redis: Redis, alerts: Queue<AlertEvent>, metrics?: EvaluatorMetrics): Promise<number> {
   let forwarded = 0;
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const texts = await redis.lrange(REDIS_KEYS.alertOutbox, 0, FORWARD_CHUNK - 1);
     if (texts.length === 0) break;
-    await queueAlerts(alerts, texts.map((text) => JSON.parse(text) as AlertEvent));
+    const events = texts.map((text) => JSON.parse(text) as AlertEvent);
+    await queueAlerts(alerts, events);
     const trimmed = Number(await redis.eval(TRIM_IF_HEAD, 1, REDIS_KEYS.alertOutbox, ...texts));
+    if (trimmed > 0) metrics?.forwarded(events);
     forwarded += trimmed;
   }
   return forwarded;

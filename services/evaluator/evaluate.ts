@@ -12,6 +12,7 @@ import { applyResults, configuredCheckOf, subjectsRead, type Change } from './ap
 import { droppedPoint, stateChangePoint } from './points.js';
 import { shownStatus, type StoredState } from './stored-state.js';
 import type { UnknownSubjects } from './unknown-subjects.js';
+import type { EvaluatorMetrics } from './metrics.js';
 import type { KeptState, ParsedStates } from './parsed-states.js';
 import type { CheckStatus } from './state-machine.js';
 
@@ -28,6 +29,8 @@ export interface EvaluationDeps {
   unknown?: UnknownSubjects;
   /** States this evaluator wrote, kept parsed (parsed-states.ts); without it every state is parsed. */
   parsedStates?: ParsedStates;
+  /** Counts forwarded alert transitions for /metrics. */
+  metrics?: EvaluatorMetrics;
 }
 
 const isFailing = (status: CheckStatus) => status === 'pending' || status === 'down';
@@ -178,9 +181,9 @@ export async function writeKeptMemories(redis: Redis, parsedStates: ParsedStates
  * Forwards the outbox right after a commit that added to it. A failure here loses nothing: the
  * events stay in the outbox for the evaluator's periodic forwarding.
  */
-export async function forwardCommitted(deps: Pick<EvaluationDeps, 'stateRedis' | 'alerts' | 'log'>): Promise<void> {
+export async function forwardCommitted(deps: Pick<EvaluationDeps, 'stateRedis' | 'alerts' | 'log' | 'metrics'>): Promise<void> {
   try {
-    await forwardAlerts(deps.stateRedis, deps.alerts);
+    await forwardAlerts(deps.stateRedis, deps.alerts, deps.metrics);
   } catch (err) {
     deps.log.warn({ err }, 'could not forward alert events yet; they stay in the outbox');
   }

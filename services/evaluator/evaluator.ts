@@ -9,6 +9,7 @@ import { writeKeptMemories } from './evaluate.js';
 import { ParsedStates } from './parsed-states.js';
 import { reconcileStates } from './reconcile.js';
 import { forwardAlerts } from './alert-outbox.js';
+import type { EvaluatorMetrics } from './metrics.js';
 import { sweepNoData } from './no-data.js';
 import { UnknownSubjects } from './unknown-subjects.js';
 import { sweepWatches } from './watches/evaluate-watch.js';
@@ -30,6 +31,8 @@ export interface EvaluatorOptions {
   log: Logger;
   config: Config;
   metrics?: MetricsWriter;
+  /** Counts alert transitions for /metrics (createEvaluatorMetrics); none: not counted. */
+  counters?: EvaluatorMetrics;
   backoffBaseMs?: number;
   flushIdleMs?: number;
   /**
@@ -73,7 +76,7 @@ export function startEvaluator(options: EvaluatorOptions): RunningEvaluator {
     return next;
   };
 
-  const deps = { stateRedis: options.stateRedis, alerts, log, recordMetrics: flusher !== undefined, unknown: new UnknownSubjects(log), parsedStates: new ParsedStates() };
+  const deps = { stateRedis: options.stateRedis, alerts, log, recordMetrics: flusher !== undefined, unknown: new UnknownSubjects(log), parsedStates: new ParsedStates(), ...(options.counters ? { metrics: options.counters } : {}) };
   const reconcile = (reason: string): Promise<void> => serially(async () => {
     const report = await reconcileStates(deps, checks);
     if (report.deleted + report.reset > 0) log.info({ reason, ...report }, 'states of removed or relabelled checks reconciled');
@@ -95,7 +98,7 @@ export function startEvaluator(options: EvaluatorOptions): RunningEvaluator {
 
   // Events committed by an evaluator that died before forwarding them, or whose forward failed.
   const forward = (): Promise<void> => serially(async () => {
-    const forwarded = await forwardAlerts(options.stateRedis, alerts);
+    const forwarded = await forwardAlerts(options.stateRedis, alerts, options.counters);
     if (forwarded > 0) log.info({ forwarded }, 'alert events forwarded from the outbox');
   }).catch((err: unknown) => log.warn({ err }, 'could not forward alert events; they stay in the outbox'));
   void forward();

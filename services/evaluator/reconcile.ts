@@ -88,7 +88,7 @@ export interface ReconcileReport {
  * a result batch, its resolved events going through the outbox (alert-outbox.ts): two
  * evaluators reconciling at once notify once, since the second finds the states changed.
  */
-export async function reconcileStates(deps: Pick<EvaluationDeps, 'stateRedis' | 'alerts'>, checks: Map<string, CheckConfig>, nowMs = Date.now()): Promise<ReconcileReport> {
+export async function reconcileStates(deps: Pick<EvaluationDeps, 'stateRedis' | 'alerts' | 'metrics'>, checks: Map<string, CheckConfig>, nowMs = Date.now()): Promise<ReconcileReport> {
   const { stateRedis } = deps;
   await seedSubjects(stateRedis);
   const subjects = await stateRedis.smembers(REDIS_KEYS.subjects);
@@ -103,7 +103,7 @@ export async function reconcileStates(deps: Pick<EvaluationDeps, 'stateRedis' | 
   return report;
 }
 
-async function reconcileChunk(deps: Pick<EvaluationDeps, 'stateRedis' | 'alerts'>, checks: Map<string, CheckConfig>, subjects: string[], nowMs: number, report: ReconcileReport): Promise<boolean> {
+async function reconcileChunk(deps: Pick<EvaluationDeps, 'stateRedis' | 'alerts' | 'metrics'>, checks: Map<string, CheckConfig>, subjects: string[], nowMs: number, report: ReconcileReport): Promise<boolean> {
   const { stateRedis } = deps;
   const keys = subjects.map(REDIS_KEYS.checkState);
   await stateRedis.watch(...keys);
@@ -142,7 +142,7 @@ async function reconcileChunk(deps: Pick<EvaluationDeps, 'stateRedis' | 'alerts'
     });
     stageAlertEvents(transaction, events);
     if ((await transaction.exec()) === null) return false;
-    if (events.length > 0) await forwardAlerts(stateRedis, deps.alerts);
+    if (events.length > 0) await forwardAlerts(stateRedis, deps.alerts, deps.metrics);
     report.deleted += counts.deleted;
     report.reset += counts.reset;
     report.resolved += events.length;

@@ -5,6 +5,7 @@ import { appendDeliveryLog, deliveryAlertsOf, markDelivered, wasSent, type Deliv
 import { ChannelError, sendNotification } from '../../libs/channels/index.js';
 import type { Config } from '../../libs/config/index.js';
 import { JOB_OPTIONS, type DeliveryJob, type Processor } from '../../libs/queues/index.js';
+import type { NotifierMetrics } from './metrics.js';
 import { takeRateSlot } from './rate-limit.js';
 
 export const DEFAULT_EXTERNAL_URL = 'http://localhost';
@@ -19,6 +20,8 @@ export interface DeliveryDeps {
   getConfig: () => Config;
   externalUrl: string;
   log: Logger;
+  /** Counts attempts for /metrics; none: not counted. */
+  metrics?: NotifierMetrics;
 }
 
 /**
@@ -30,7 +33,7 @@ export interface DeliveryDeps {
  * A failed send throws and BullMQ retries it (backoff with jitter, or the receiver's
  * Retry-After); a send that can never succeed fails at once. Every attempt is in the delivery log.
  */
-export function deliveryProcessor({ redis, getConfig, externalUrl, log }: DeliveryDeps): Processor<'deliveries'> {
+export function deliveryProcessor({ redis, getConfig, externalUrl, log, metrics }: DeliveryDeps): Processor<'deliveries'> {
   return async (delivery, job, token) => {
     const { channelId, notificationId } = delivery;
     const jobLog = log.child({ channelId, notificationId, jobId: job.id });
@@ -43,6 +46,7 @@ export function deliveryProcessor({ redis, getConfig, externalUrl, log }: Delive
     if (channel === undefined) {
       const reason = `channel "${channelId}" is not in the current configuration (removed or renamed after the alert was routed); notification dropped`;
       await appendDeliveryLog(redis, entry('failed', { reason }));
+      metrics?.attempted(channelId, 'failed');
       throw new UnrecoverableError(reason);
     }
     if (await wasSent(redis, notificationId)) {
@@ -64,9 +68,11 @@ export function deliveryProcessor({ redis, getConfig, externalUrl, log }: Delive
       }, { log: jobLog });
       await markDelivered(redis, notificationId, channelId, delivery.groupKey, delivery.alerts, 'sent');
       await appendDeliveryLog(redis, entry('delivered', { answer }));
+      metrics?.attempted(channelId, 'delivered');
       jobLog.info({ fingerprint: delivery.alerts.map((alert) => alert.fingerprint).join(','), attempts }, 'notification delivered');
     } catch (err) {
-      await recordFailure(redis, delivery, job, err, entry);
+      const outcome = await recordFailure(redis, delivery, job, err, entry);
+      metrics?.attempted(channelId, outcome);
       // Translated, not swallowed: BullMQ only skips the remaining attempts for its own class.
       if (err instanceof ChannelError && err.code === 'CHANNEL_PERMANENT') throw new UnrecoverableError(err.message);
       throw err;
@@ -74,8 +80,8 @@ export function deliveryProcessor({ redis, getConfig, externalUrl, log }: Delive
   };
 }
 
-/** The delivery log entry of a failed attempt, and the notification log told of a final failure. */
-async function recordFailure(redis: Redis, delivery: DeliveryJob, job: Job, err: unknown, entry: (outcome: DeliveryLogEntry['outcome'], extra?: Partial<DeliveryLogEntry>) => DeliveryLogEntry): Promise<void> {
+/** The delivery log entry of a failed attempt, and the notification log told of a final failure; returns the outcome logged. */
+async function recordFailure(redis: Redis, delivery: DeliveryJob, job: Job, err: unknown, entry: (outcome: DeliveryLogEntry['outcome'], extra?: Partial<DeliveryLogEntry>) => DeliveryLogEntry): Promise<DeliveryLogEntry['outcome']> {
   const maxAttempts = job.opts.attempts ?? JOB_OPTIONS.deliveries.attempts ?? 1;
   const refused = err instanceof ChannelError && err.code === 'CHANNEL_PERMANENT';
   const final = refused || job.attemptsMade + 1 >= maxAttempts;
@@ -84,4 +90,5 @@ async function recordFailure(redis: Redis, delivery: DeliveryJob, job: Job, err:
   await appendDeliveryLog(redis, entry(final ? 'failed' : 'retrying', { reason, ...(answer && (answer.status !== undefined || answer.body !== undefined) ? { answer } : {}) }));
   // Out of retries: the next flush of the group sends these alerts again rather than leave them untold.
   if (final) await markDelivered(redis, delivery.notificationId, delivery.channelId, delivery.groupKey, delivery.alerts, refused ? 'rejected' : 'failed');
+  return final ? 'failed' : 'retrying';
 }

@@ -3,8 +3,10 @@ import { followConfigChanges, loadStartupConfig } from '../../libs/config-sync.j
 import type { Config } from '../../libs/config/index.js';
 import { CONFIG_ENV, httpUrl, parseEnv, REDIS_ENV } from '../../libs/env.js';
 import { createRedis } from '../../libs/queues/index.js';
+import { redisPing } from '../../libs/self-monitoring/readiness.js';
 import { runService } from '../../libs/service.js';
 import { DEFAULT_EXTERNAL_URL } from './delivery.js';
+import { createNotifierMetrics } from './metrics.js';
 import { startNotifier } from './notifier.js';
 
 const NOTIFIER_ENV = z.object({
@@ -14,7 +16,7 @@ const NOTIFIER_ENV = z.object({
   VIGIL_EXTERNAL_URL: httpUrl().default(DEFAULT_EXTERNAL_URL),
 });
 
-runService('notifier', async (log) => {
+runService('notifier', async (log, { metrics }) => {
   const env = parseEnv(NOTIFIER_ENV);
   const redis = createRedis(env.REDIS_URL);
   // A subscribed connection can run no other command, so config updates get their own.
@@ -27,8 +29,9 @@ runService('notifier', async (log) => {
     config = next.config;
   });
 
-  const notifier = startNotifier({ redisUrl: env.REDIS_URL, log, getConfig: () => config, externalUrl: env.VIGIL_EXTERNAL_URL });
+  const notifier = startNotifier({ redisUrl: env.REDIS_URL, log, getConfig: () => config, externalUrl: env.VIGIL_EXTERNAL_URL, metrics: createNotifierMetrics(metrics) });
   return {
+    readiness: { redis: redisPing(redis) },
     async close() {
       await notifier.close();
       await Promise.all([subscriber.quit(), redis.quit()]);

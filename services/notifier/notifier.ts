@@ -9,6 +9,7 @@ import { deliveryProcessor, externalUrlFrom } from './delivery.js';
 import { dispatchAlert, dispatchProcessor, type DispatchDeps } from './dispatch.js';
 import { armTimer, flushProcessor } from './flush.js';
 import { groupTimers } from './groups.js';
+import type { NotifierMetrics } from './metrics.js';
 import { MuteContext } from './mutes.js';
 import { inhibitRulesOf } from './inhibition.js';
 import { buildRouteTree } from './routing.js';
@@ -26,6 +27,8 @@ export interface NotifierOptions {
   externalUrl?: string;
   /** How often overdue group timers are re-armed and the maintenance set is rewritten. */
   sweepEveryMs?: number;
+  /** Counts delivery attempts for /metrics (createNotifierMetrics); none: not counted. */
+  metrics?: NotifierMetrics;
 }
 
 export interface RunningNotifier {
@@ -63,7 +66,7 @@ export function startNotifier(options: NotifierOptions): RunningNotifier {
   const workers = [
     watch('alerts', createWorker('alerts', connection, dispatchProcessor(dispatch), settings), log),
     watch('group-flushes', createWorker('group-flushes', connection, flushProcessor({ redis: connection, deliveries, flushes, getConfig, routeTree, inhibitRules, mutes, reroute: (alert) => dispatchAlert(dispatch, alert), log }), settings), log),
-    watch('deliveries', createWorker('deliveries', connection, deliveryProcessor({ redis: connection, getConfig, externalUrl, log }), settings), log),
+    watch('deliveries', createWorker('deliveries', connection, deliveryProcessor({ redis: connection, getConfig, externalUrl, log, ...(options.metrics ? { metrics: options.metrics } : {}) }), settings), log),
   ];
 
   const sweep = async (): Promise<void> => {

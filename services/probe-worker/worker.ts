@@ -9,6 +9,7 @@ import { createQueue, createWorker, jobIdOf, scheduledAtOf, type ProbeResult, ty
 import type { RunningService } from '../../libs/service.js';
 import { DropTally } from './dropped.js';
 import { ProbeLimiter } from './limiter.js';
+import type { ProbeMetrics } from './metrics.js';
 
 export interface ProbeWorkerOptions {
   redis: Redis;
@@ -37,6 +38,8 @@ export interface ProbeWorkerOptions {
   /** How often dropped probes are logged and reported. */
   dropReportEveryMs?: number;
   workerId?: string;
+  /** Counts probes and drops for /metrics (createProbeMetrics); none: not counted. */
+  metrics?: ProbeMetrics;
 }
 
 function sleepUntil(epochMs: number): Promise<void> {
@@ -99,7 +102,9 @@ export function startProbeWorker(options: ProbeWorkerOptions): RunningService {
     try {
       const startedAt = Date.now();
       const outcome = await runProbe(check);
-      return { checkId: check.id, checkType: check.type, region, scheduledAt: due.scheduledAt, startedAt, workerId, ...outcome };
+      const result: ProbeResult = { checkId: check.id, checkType: check.type, region, scheduledAt: due.scheduledAt, startedAt, workerId, ...outcome };
+      options.metrics?.probed(result);
+      return result;
     } finally {
       release();
     }
@@ -124,8 +129,10 @@ export function startProbeWorker(options: ProbeWorkerOptions): RunningService {
       const outcomes = await Promise.all(found.map((check) => probeOne(check, byId.get(check.id)!)));
       ran = outcomes.filter((result): result is ProbeResult => result !== undefined);
       dropped.add(found.length - ran.length);
+      options.metrics?.dropped(found.length - ran.length);
     }
     dropped.add(slot.checks.length - due.length);
+    options.metrics?.dropped(slot.checks.length - due.length);
     if (ran.length > 0) {
       await results.add('results', { source: 'probe', region, results: ran }, { jobId: jobIdOf('results', job.repeatJobKey ?? job.name, slotStart) });
     }

@@ -5,6 +5,7 @@ import type { WatchConfig } from '../../libs/config/watches.js';
 import { createQueue, jobIdOf } from '../../libs/queues/index.js';
 import { REDIS_KEYS } from '../../libs/redis-keys.js';
 import { configJson, planWatchSet, stateIdOf } from './watch-plan.js';
+import type { WatcherMetrics } from './metrics.js';
 import { startWatchRunner, type WatchRunner } from './watch-runner.js';
 
 export interface FileAgentOptions {
@@ -17,6 +18,8 @@ export interface FileAgentOptions {
   startedAtMs?: number;
   /** How long stopping a watch may spend queueing what it still holds. */
   closeGraceMs?: number;
+  /** Counts queued observations for /metrics (createWatcherMetrics); none: not counted. */
+  metrics?: WatcherMetrics;
 }
 
 export interface FileAgent {
@@ -48,7 +51,7 @@ export async function startFileAgent(options: FileAgentOptions): Promise<FileAge
   let closed = false;
 
   const start = async (watch: WatchConfig): Promise<void> => {
-    const runner = startWatchRunner({ watch, redis, queue, log, host, agentStartedAt, nextJobId, ...(options.closeGraceMs === undefined ? {} : { closeGraceMs: options.closeGraceMs }) });
+    const runner = startWatchRunner({ watch, redis, queue, log, host, agentStartedAt, nextJobId, ...(options.closeGraceMs === undefined ? {} : { closeGraceMs: options.closeGraceMs }), ...(options.metrics ? { metrics: options.metrics } : {}) });
     const entry: Running = { json: configJson(watch), runner };
     running.set(watch.id, entry);
     try {

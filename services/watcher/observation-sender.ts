@@ -2,6 +2,7 @@ import type { Queue } from 'bullmq';
 import type { ChainableCommander, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { ObservationBatch, WatchObservation } from '../../libs/queues/index.js';
+import type { WatcherMetrics } from './metrics.js';
 
 /**
  * What to write to Redis once the observation it rides with is on the queue (an offset, a
@@ -33,6 +34,8 @@ export interface ObservationSenderOptions {
   maxBatch?: number;
   retryBaseMs?: number;
   retryMaxMs?: number;
+  /** Counts queued observations for /metrics; none: not counted. */
+  metrics?: WatcherMetrics;
 }
 
 export const SEND_EVERY_MS = 50;
@@ -162,6 +165,7 @@ export class ObservationSender {
   private async add(jobId: string, observations: WatchObservation[]): Promise<void> {
     const { watchId, host, agentStartedAt } = this.options;
     await this.options.queue.add('watch', { source: 'watch', watchId, host, agentStartedAt, observations }, { jobId });
+    this.options.metrics?.queued(observations);
   }
 
   private async write(commits: Commit[]): Promise<void> {

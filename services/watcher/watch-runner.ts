@@ -9,6 +9,7 @@ import type { ObservationBatch, WatchObservation } from '../../libs/queues/index
 import { ContentFollower } from './content-follower.js';
 import { watchPaths, type FileEvent } from './file-agent.js';
 import { IntegrityTracker, type TrackedChange } from './integrity-tracker.js';
+import type { WatcherMetrics } from './metrics.js';
 import { ObservationSender } from './observation-sender.js';
 import { listWatched, type ListedPath } from './tree-listing.js';
 import { eventOfChange, isFileEvent, literalPaths, reportedKinds, staticBaseOf, stateIdOf, wantsStats, watchSpecOf } from './watch-plan.js';
@@ -31,6 +32,8 @@ export interface WatchRunnerOptions {
   nextJobId: () => string;
   /** How long close may spend queueing what is still waiting (Redis may be away). */
   closeGraceMs?: number;
+  /** Counts queued observations for /metrics. */
+  metrics?: WatcherMetrics;
 }
 
 export interface WatchRunner {
@@ -47,7 +50,7 @@ export interface WatchRunner {
 export function startWatchRunner(options: WatchRunnerOptions): WatchRunner {
   const { watch, redis, host } = options;
   const log = options.log.child({ watchId: watch.id, host });
-  const sender = new ObservationSender({ queue: options.queue, redis, log, watchId: watch.id, host, agentStartedAt: options.agentStartedAt, nextJobId: options.nextJobId });
+  const sender = new ObservationSender({ queue: options.queue, redis, log, watchId: watch.id, host, agentStartedAt: options.agentStartedAt, nextJobId: options.nextJobId, ...(options.metrics ? { metrics: options.metrics } : {}) });
   const reported = reportedKinds(watch);
   /** The configured literal paths as events name them (symlinked folders resolved); filled at start. */
   const literal = new Set<string>();

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import pino from 'pino';
 import { parseConfig, type Config } from '../../libs/config/index.js';
 import { createQueue, createRedis, jobIdOf, type AlertEvent, type DeliveryJob } from '../../libs/queues/index.js';
+import type { NotifierMetrics } from '../../services/notifier/metrics.js';
 import { startNotifier, type RunningNotifier } from '../../services/notifier/notifier.js';
 import { isolatedRedisUrl } from './infra.js';
 
@@ -33,7 +34,7 @@ export function configOf(yaml: string, env: Record<string, string> = {}): Config
 }
 
 /** Notifiers in this process on their own Redis database, with a configuration the test can change. */
-export async function startNotifierStack(config: Config, options: { replicas?: number; sweepEveryMs?: number } = {}): Promise<NotifierStack> {
+export async function startNotifierStack(config: Config, options: { replicas?: number; sweepEveryMs?: number; metrics?: NotifierMetrics } = {}): Promise<NotifierStack> {
   const redisUrl = await isolatedRedisUrl();
   const logs: LogLine[] = [];
   const log = pino({ level: 'debug' }, { write: (line: string) => void logs.push(JSON.parse(line) as LogLine) });
@@ -56,6 +57,7 @@ export async function startNotifierStack(config: Config, options: { replicas?: n
       const notifier = startNotifier({
         redisUrl, log, getConfig: () => stack.config, backoffBaseMs: TEST_BACKOFF_BASE_MS, externalUrl: 'https://vigil.example',
         ...(options.sweepEveryMs === undefined ? {} : { sweepEveryMs: options.sweepEveryMs }),
+        ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
       });
       stack.notifiers.push(notifier);
       return notifier;

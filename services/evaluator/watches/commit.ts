@@ -33,7 +33,7 @@ export interface SubjectPlan {
   points?: string[];
 }
 
-export type CommitDeps = Pick<EvaluationDeps, 'stateRedis' | 'alerts' | 'log' | 'recordMetrics'>;
+export type CommitDeps = Pick<EvaluationDeps, 'stateRedis' | 'alerts' | 'log' | 'recordMetrics' | 'metrics'>;
 
 /** Reads `keys` under WATCH, hands their texts to `plan` (in order, null when absent), commits its changes. */
 export async function commitSubjects(deps: CommitDeps, keys: string[], plan: (texts: Array<string | null>, redis: Redis) => SubjectPlan | Promise<SubjectPlan>): Promise<SubjectChange[]> {
