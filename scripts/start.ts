@@ -15,7 +15,7 @@ import { startReaper, type Reaper } from './local-stack/reaper.js';
 import { childEnv, isInterestingRedisLine, planInfra, startInfra, type InfraPlan, type StartedInfra } from './start/infra.js';
 import { acquireStackLock, StackRunningError, type StackLock } from './start/lock.js';
 import { createRenderer, logFormatFrom, type Level } from './start/log-format.js';
-import { parseStartOptions, REPO_ROOT, UsageError, USAGE, type StartOptions } from './start/options.js';
+import { choosePort, parseStartOptions, REPO_ROOT, UsageError, USAGE, type PortChoice, type StartOptions } from './start/options.js';
 import { stackProcesses, stopGroups } from './start/services.js';
 import { Supervisor, type ProcessSpec, type SupervisorEvent } from './start/supervisor.js';
 
@@ -39,7 +39,7 @@ if (options.help) {
   process.exit(0);
 }
 
-/** Start order; shutdown runs the other way (scheduler first, watcher last). */
+/** Start order; shutdown runs the other way (api first, watcher last). */
 const services = stackProcesses(options.probeWorkers);
 const stopOrder = stopGroups(services);
 
@@ -56,6 +56,8 @@ let supervisor: Supervisor | undefined;
 let reaper: Reaper | undefined;
 let lock: StackLock | undefined;
 let shuttingDown = false;
+/** Where the api listens: API_PORT, else 8080 when free, else any free port (chosen in startUp). */
+let apiPort: PortChoice = { port: 8080, reason: 'default' };
 
 function fail(message: string): never {
   log('error', message);
@@ -77,8 +79,10 @@ process.on('exit', () => {
 
 async function startUp(): Promise<void> {
   const plan = await planInfra(env);
+  // Another stack or program on 8080 must not crash-loop the api: it then gets a free port.
+  apiPort = await choosePort(env, 'API_PORT', 8080);
   // SUPERVISED_ENV: the services stop when their stdin (the supervisor's pipe) closes.
-  const serviceEnv = { ...childEnv(env, plan, options.configPath), [SUPERVISED_ENV]: '1' };
+  const serviceEnv = { ...childEnv(env, plan, options.configPath), API_PORT: String(apiPort.port), [SUPERVISED_ENV]: '1' };
 
   try {
     const config = loadConfigFile(options.configPath, serviceEnv);
@@ -195,6 +199,7 @@ function printBanner(plan: InfraPlan): void {
     ['redis', `${plan.redisUrl} (${started(plan.redisPort !== undefined)})`],
     ['influxdb', `${plan.influxUrl} (${plan.influxPort ? `1.x, database ${env.INFLUX_DATABASE || 'vigil'}, ${started(true)}` : `version ${env.INFLUX_VERSION ?? '?'}, given`})`],
     ['demo', `${plan.demoUrl} (GET / for help${plan.demoPort.reason === 'default' ? '' : `; port ${plan.demoPort.reason}`})`],
+    ['api', `http://127.0.0.1:${apiPort.port}/api/v1 (GET /api/v1/openapi.json${apiPort.reason === 'default' ? '' : `; port ${apiPort.reason}`})`],
     ['services', services.map((s) => s.name).join(', ')],
   ];
   const tryLine = `try: curl -X POST ${plan.demoUrl}/down — the check goes down and a webhook arrives at ${plan.demoUrl}/webhook`;

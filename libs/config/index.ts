@@ -7,3 +7,4 @@ export { CHECK_TYPES } from './checks.js';
 export { CHANNEL_TYPES } from './channels.js';
 export { GROUP_BY_ALL, ROUTE_DEFAULTS, routesWithPaths } from './routes.js';
 export { ID_PATTERN, ID_RULE } from './fields.js';
+export { API_SCOPES, MIN_TOKEN_BITS, tokenBits } from './api.js';

@@ -4,6 +4,7 @@
  * checks. Every type services see is derived from these schemas (types.ts).
  */
 import { z } from 'zod';
+import { apiSection } from './api.js';
 import { checkDefaults } from './check-common.js';
 import { channel } from './channels.js';
 import { check, resolveCheck, type CheckConfig } from './checks.js';
@@ -19,6 +20,7 @@ export const configSchema = z.strictObject({
   defaultRoute: defaultRouteInput,
   routes: z.array(routeInput).default(() => []),
   inhibitRules: z.array(inhibitRule).default(() => []),
+  api: apiSection.default(() => ({ tokens: [], publicRead: false })),
 });
 
 type ParsedConfig = z.output<typeof configSchema>;

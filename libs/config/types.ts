@@ -16,3 +16,4 @@ export type { WatchConfig, WatchEvent } from './watches.js';
 export type { ChannelConfig, WebhookChannelConfig } from './channels.js';
 export type { DefaultRoute, EscalationStep, RouteConfig } from './routes.js';
 export type { InhibitRule } from './inhibit.js';
+export type { ApiConfig, ApiScope, ApiTokenConfig } from './api.js';

@@ -18,8 +18,8 @@ INFLUX_URL point at running ones), a demo target and webhook receiver, and every
   --probe-workers N    probe-worker processes (default: VIGIL_PROBE_WORKERS or 1)
 
 Environment: VIGIL_DATA_DIR (default ./.vigil), VIGIL_REDIS_PORT, VIGIL_INFLUX_PORT,
-VIGIL_DEMO_PORT, VIGIL_LOG_FORMAT=json, VIGIL_SHUTDOWN_GRACE_MS (default 30000), LOG_LEVEL,
-REDIS_URL, INFLUX_URL and the other INFLUX_* settings.
+VIGIL_DEMO_PORT, API_PORT (default 8080), VIGIL_LOG_FORMAT=json, VIGIL_SHUTDOWN_GRACE_MS
+(default 30000), LOG_LEVEL, REDIS_URL, INFLUX_URL and the other INFLUX_* settings.
 `;
 
 export interface StartOptions {

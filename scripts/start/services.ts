@@ -6,11 +6,13 @@
  */
 
 /**
- * In stop order: the scheduler first (no new work is planned), then the probe-workers finish
- * what they are probing, the evaluator stores those results, the notifier delivers the alerts
- * they raised, and the watcher goes last. They start the other way round.
+ * In stop order: the api first (it only reads and writes the alert store for people, so no
+ * other service waits on it, and nobody should act on a stack that is stopping), then the
+ * scheduler (no new work is planned), then the probe-workers finish what they are probing, the
+ * evaluator stores those results, the notifier delivers the alerts they raised, and the
+ * watcher goes last. They start the other way round.
  */
-export const SERVICE_NAMES = ['scheduler', 'probe-worker', 'evaluator', 'notifier', 'watcher'] as const;
+export const SERVICE_NAMES = ['api', 'scheduler', 'probe-worker', 'evaluator', 'notifier', 'watcher'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 export function isServiceName(name: string): name is ServiceName {

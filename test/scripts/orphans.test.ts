@@ -41,7 +41,7 @@ interface Stack {
 }
 
 async function stackEnv(dataDir: string): Promise<{ env: NodeJS.ProcessEnv; redisPort: number }> {
-  const [redisPort, influxPort, demoPort] = [await freePort(), await freePort(), await freePort()];
+  const [redisPort, influxPort, demoPort, apiPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
   return {
     redisPort,
     env: {
@@ -49,6 +49,7 @@ async function stackEnv(dataDir: string): Promise<{ env: NodeJS.ProcessEnv; redi
       VIGIL_REDIS_PORT: String(redisPort),
       VIGIL_INFLUX_PORT: String(influxPort),
       VIGIL_DEMO_PORT: String(demoPort),
+      API_PORT: String(apiPort),
       VIGIL_LOG_FORMAT: 'json',
       LOG_LEVEL: 'info',
     },
@@ -154,9 +155,9 @@ describe('npm start leaves nothing behind', () => {
 
       // Each service went through its own shutdown (active probes finished), in order, then the supervisor.
       const stopped = started.output.filter((line) => line.includes('"msg":"stopped"')).map((line) => (JSON.parse(line) as { process?: string }).process);
-      expect(stopped[0], dump(started)).toBe('scheduler');
-      expect(stopped.slice(1, 3).sort(), dump(started)).toEqual(['probe-worker-1', 'probe-worker-2']);
-      expect(stopped.slice(3), dump(started)).toEqual(['evaluator', 'notifier', 'watcher', 'vigil']);
+      expect(stopped.slice(0, 2), dump(started)).toEqual(['api', 'scheduler']);
+      expect(stopped.slice(2, 4).sort(), dump(started)).toEqual(['probe-worker-1', 'probe-worker-2']);
+      expect(stopped.slice(4), dump(started)).toEqual(['evaluator', 'notifier', 'watcher', 'vigil']);
       // npm relays the SIGTERM a second time: that is no reason to kill anything.
       expect(started.output.join('\n')).not.toContain('killing everything now');
       expect(existsSync(join(dataDir, LOCK_FILE))).toBe(false);

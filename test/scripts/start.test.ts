@@ -11,7 +11,7 @@ import { descendants, dump as dumpOutput, killAll, jsonLines, startVigil, stillR
 
 /**
  * The real first command: `npm start` with a small configuration, its own redis-server,
- * influxd and demo server on free loopback ports, and all five services. A check on the demo
+ * influxd and demo server on free loopback ports, and all six services. A check on the demo
  * target goes down and up; the demo's webhook receiver must see the alert fire and resolve.
  */
 
@@ -42,9 +42,9 @@ describe('npm start options', () => {
     expect(() => parseStartOptions(['--frobnicate'], {}, '/w')).toThrow(/unknown argument/);
   });
 
-  it('starts the watcher first and the scheduler last, and stops them the other way round, probe-workers together', () => {
-    expect(stackProcesses(2).map((p) => p.name)).toEqual(['watcher', 'notifier', 'evaluator', 'probe-worker-1', 'probe-worker-2', 'scheduler']);
-    expect(stopGroups(stackProcesses(2))).toEqual([['scheduler'], ['probe-worker-1', 'probe-worker-2'], ['evaluator'], ['notifier'], ['watcher']]);
+  it('starts the watcher first and the api last, and stops them the other way round, probe-workers together', () => {
+    expect(stackProcesses(2).map((p) => p.name)).toEqual(['watcher', 'notifier', 'evaluator', 'probe-worker-1', 'probe-worker-2', 'scheduler', 'api']);
+    expect(stopGroups(stackProcesses(2))).toEqual([['api'], ['scheduler'], ['probe-worker-1', 'probe-worker-2'], ['evaluator'], ['notifier'], ['watcher']]);
   });
 
   it('gives the services Redis, InfluxDB 1.x of its own, the config and the demo URL', () => {
@@ -99,7 +99,7 @@ describe('npm start', () => {
   });
 
   it('runs the stack: a check goes down, the webhook fires, it recovers, the alert resolves, SIGTERM stops all cleanly', async () => {
-    const [redisPort, influxPort, demoPort] = [await freePort(), await freePort(), await freePort()];
+    const [redisPort, influxPort, demoPort, apiPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
     const demo = `http://127.0.0.1:${demoPort}`;
     const configPath = join(work, 'vigil.yaml');
     writeFileSync(configPath, [
@@ -124,6 +124,7 @@ describe('npm start', () => {
       VIGIL_REDIS_PORT: String(redisPort),
       VIGIL_INFLUX_PORT: String(influxPort),
       VIGIL_DEMO_PORT: String(demoPort),
+      API_PORT: String(apiPort),
       VIGIL_LOG_FORMAT: 'json',
       VIGIL_SHUTDOWN_GRACE_MS: '20000',
       LOG_LEVEL: 'info',
@@ -140,6 +141,7 @@ describe('npm start', () => {
       await waitForServices(started, stackProcesses(1).map((p) => p.name));
       expect(started.output.join('\n')).toContain(`curl -X POST ${demo}/down`);
       expect((await fetch(`${demo}/healthz`)).status).toBe(200);
+      expect((await fetch(`http://127.0.0.1:${apiPort}/api/v1/openapi.json`)).status).toBe(200);
       // Let the check be seen up at least once before it goes down.
       await new Promise((r) => setTimeout(r, 3_000));
       expect(alertsFor(await notifications(), 'firing')).toEqual([]);
@@ -173,9 +175,9 @@ describe('npm start', () => {
     expect(result, dump()).toEqual({ code: 0, signal: null });
     expect(stillRunning(children), dump()).toEqual([]);
 
-    // Services stopped in order: scheduler first, watcher last, servers after them.
+    // Services stopped in order: api first, watcher last, servers after them.
     const stoppedOrder = lines().filter((l) => l.msg === 'stopped' && typeof l.process === 'string' && l.process !== 'vigil').map((l) => l.process);
     expect(stoppedOrder, dump()).toEqual(stopGroups(stackProcesses(1)).flat());
-    expect(stoppedOrder).toEqual(['scheduler', 'probe-worker-1', 'evaluator', 'notifier', 'watcher']);
+    expect(stoppedOrder).toEqual(['api', 'scheduler', 'probe-worker-1', 'evaluator', 'notifier', 'watcher']);
   }, 150_000);
 });

@@ -74,7 +74,7 @@ describe('unknown keys', () => {
   });
 
   it('lists the keys the section accepts when nothing is close', () => {
-    expectOneProblem({ name: '', yaml: 'alerts: []\n', path: 'alerts', message: /expected one of: defaults, checks, watches, channels, defaultRoute, routes, inhibitRules$/ });
+    expectOneProblem({ name: '', yaml: 'alerts: []\n', path: 'alerts', message: /expected one of: defaults, checks, watches, channels, defaultRoute, routes, inhibitRules, api$/ });
   });
 
   it('lists the keys of the check type that was written', () => {

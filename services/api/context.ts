@@ -1,0 +1,14 @@
+import type { Redis } from 'ioredis';
+import type { Config } from '../../libs/config/index.js';
+
+/** What every route module reads: Redis, the configuration running now (it changes on reload), the clock. */
+export interface ApiContext {
+  redis: Redis;
+  config(): Config;
+  now(): Date;
+}
+
+/** Epoch ms as the API shows time: ISO 8601. */
+export function isoOf(ms: number | undefined): string | undefined {
+  return ms === undefined ? undefined : new Date(ms).toISOString();
+}

@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import { HISTORY_LENGTH, historyOfCheck } from '../../../libs/alerts/index.js';
+import { CHECK_TYPES, type CheckConfig } from '../../../libs/config/index.js';
+import { isoOf, type ApiContext } from '../context.js';
+import { defineRoute, notFound, type AnyRoute } from '../route.js';
+import { checkStates, SHOWN_STATUSES, type RegionState } from '../states.js';
+
+const regionState = z.object({
+  region: z.string(),
+  status: z.enum(SHOWN_STATUSES),
+  since: z.string().optional().describe('ISO 8601: when it changed into this status, when known'),
+  lastMessage: z.string().optional(),
+});
+
+/** What a check shows: never its target (a URL may carry a token), headers or TLS material. */
+const checkSummary = z.object({
+  id: z.string(),
+  type: z.enum(CHECK_TYPES),
+  labels: z.record(z.string(), z.string()),
+  regions: z.array(z.string()),
+  paused: z.boolean(),
+  states: z.array(regionState),
+}).meta({ id: 'Check' });
+
+const transition = z.object({ subject: z.string(), at: z.string(), from: z.string(), to: z.string(), reason: z.string().optional() });
+
+function summaryOf(check: CheckConfig, states: RegionState[]): z.output<typeof checkSummary> {
+  return {
+    id: check.id, type: check.type, labels: check.labels, regions: check.regions, paused: check.paused === true,
+    states: states.map(({ region, status, sinceMs, lastMessage }) => ({
+      region, status, ...(sinceMs === undefined ? {} : { since: isoOf(sinceMs)! }), ...(lastMessage === undefined ? {} : { lastMessage }),
+    })),
+  };
+}
+
+export function checkRoutes(ctx: ApiContext): AnyRoute[] {
+  return [
+    defineRoute({
+      method: 'GET', path: '/checks', access: 'read', summary: 'Every configured check with its state in each region',
+      response: z.object({ checks: z.array(checkSummary) }),
+      async handler() {
+        const { checks } = ctx.config();
+        const states = await checkStates(ctx.redis, checks);
+        return { checks: checks.map((check) => summaryOf(check, states.get(check.id) ?? [])) };
+      },
+    }),
+    defineRoute({
+      method: 'GET', path: '/checks/:id', access: 'read', summary: 'One check with its state and its recent state changes, newest first',
+      params: z.object({ id: z.string() }),
+      query: z.object({ limit: z.coerce.number().int().min(1).max(HISTORY_LENGTH).default(50) }),
+      response: z.object({ check: checkSummary, transitions: z.array(transition) }),
+      errors: [404],
+      async handler({ params, query }) {
+        const check = ctx.config().checks.find((candidate) => candidate.id === params.id);
+        if (!check) throw notFound(`no check has the id "${params.id}"`);
+        const [states, history] = await Promise.all([checkStates(ctx.redis, [check]), historyOfCheck(ctx.redis, check.id, query.limit)]);
+        return {
+          check: summaryOf(check, states.get(check.id) ?? []),
+          transitions: history.map(({ subject, atMs, from, to, reason }) => ({ subject, at: isoOf(atMs)!, from, to, ...(reason === undefined ? {} : { reason }) })),
+        };
+      },
+    }),
+  ];
+}
