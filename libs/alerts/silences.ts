@@ -64,7 +64,8 @@ export const SILENCE_RETENTION_MS = 5 * 24 * 3_600_000;
 /** Bounds on what a silence may hold, so one entry cannot grow the hash or the notifier's work without limit. */
 export const SILENCE_LIMITS = { matchers: 32, matcherValue: 1_024, createdBy: 256, comment: 4_096 } as const;
 
-const storedSilence = z.object({
+/** A silence as stored; the API shows it with its status (services/api/routes/silences.ts). */
+export const storedSilence = z.object({
   id: z.string(),
   matchers: z.array(z.object({ name: z.string(), operator: z.enum(['=', '!=', '=~', '!~']), value: z.string() })),
   startsAt: z.string(),

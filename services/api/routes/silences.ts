@@ -1,23 +1,12 @@
 import { z } from 'zod';
-import { createSilence, expireSilence, labelMatcherText, listSilences, SILENCE_LIMITS, SilenceError, silenceStatus, type Silence } from '../../../libs/alerts/index.js';
+import { createSilence, expireSilence, labelMatcherText, listSilences, SILENCE_LIMITS, SilenceError, silenceStatus, storedSilence, type Silence } from '../../../libs/alerts/index.js';
 import { parseDuration } from '../../../libs/config/index.js';
 import type { ApiContext } from '../context.js';
 import { ApiError, defineRoute, invalid, notFound, type AnyRoute } from '../route.js';
 
 const matcher = z.object({ name: z.string(), operator: z.enum(['=', '!=', '=~', '!~']), value: z.string() });
 
-const silenceView = z.object({
-  id: z.string(),
-  status: z.enum(['pending', 'active', 'expired']),
-  matchers: z.array(matcher),
-  startsAt: z.string(),
-  endsAt: z.string(),
-  createdBy: z.string(),
-  comment: z.string(),
-  createdAt: z.string(),
-  notifyResolved: z.boolean(),
-  updatedAt: z.string().optional(),
-}).meta({ id: 'Silence' });
+const silenceView = storedSilence.extend({ status: z.enum(['pending', 'active', 'expired']) }).meta({ id: 'Silence' });
 
 const instant = z.iso.datetime({ offset: true, error: 'expected an ISO 8601 time with Z or an offset, like 2026-03-29T02:00:00Z' }).transform((text) => new Date(text));
 

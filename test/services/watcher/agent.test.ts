@@ -1,4 +1,4 @@
-import { appendFileSync, chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, renameSync, rmSync, symlinkSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, copyFileSync, mkdirSync, mkdtempSync, realpathSync, renameSync, rmSync, symlinkSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Queue } from 'bullmq';
@@ -10,26 +10,12 @@ import { createQueue, createRedis, type ObservationBatch, type WatchObservation,
 import { REDIS_KEYS } from '../../../libs/redis-keys.js';
 import { startFileAgent, type FileAgent } from '../../../services/watcher/agent.js';
 import { eventually, isolatedRedisUrl, uniqueName } from '../../support/infra.js';
+import { chmodStopsReading } from '../../support/permissions.js';
 import { sleep } from '../../support/recording-receiver.js';
 
 /** How long to keep listening after the expected observations arrived, to catch one too many. */
 const QUIET_MS = 400;
 
-/** Root (or CAP_DAC_OVERRIDE) reads a mode-000 file anyway; find out by trying rather than by uid. */
-const chmodStopsReading = (() => {
-  const probeDir = mkdtempSync(join(tmpdir(), 'vigil-agent-probe-'));
-  try {
-    const path = join(probeDir, 'locked');
-    writeFileSync(path, 'x');
-    chmodSync(path, 0o000);
-    readFileSync(path);
-    return false;
-  } catch {
-    return true;
-  } finally {
-    rmSync(probeDir, { recursive: true, force: true });
-  }
-})();
 
 let redis: Redis;
 let results: Queue<ObservationBatch>;

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -20,25 +20,11 @@ import {
   type FingerprintResult,
 } from '../../../services/watcher/integrity.js';
 import { isolatedRedisUrl } from '../../support/infra.js';
+import { chmodStopsReading } from '../../support/permissions.js';
 
 const WATCH = 'etc';
 const sha = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
 
-/** Root (or CAP_DAC_OVERRIDE) reads a mode-000 file anyway; find out by trying rather than by uid. */
-const chmodStopsReading = (() => {
-  const dir = mkdtempSync(join(tmpdir(), 'vigil-integrity-probe-'));
-  try {
-    const path = join(dir, 'locked');
-    writeFileSync(path, 'x');
-    chmodSync(path, 0o000);
-    readFileSync(path);
-    return false;
-  } catch {
-    return true;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-})();
 
 function known(result: FingerprintResult): FileFingerprint | undefined {
   if (isFingerprintError(result)) throw new Error(`unexpected fingerprint error: ${result.message}`);
