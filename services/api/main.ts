@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { followConfigChanges, loadStartupConfig } from '../../libs/config-sync.js';
 import { CONFIG_ENV, parseEnv, REDIS_ENV, text, wholeNumber } from '../../libs/env.js';
 import { createRedis } from '../../libs/queues/index.js';
+import { redisPing } from '../../libs/self-monitoring/readiness.js';
 import { runService } from '../../libs/service.js';
 import { buildApiServer } from './server.js';
 
@@ -27,6 +28,7 @@ runService('api', async (log) => {
   const address = await app.listen({ host: env.API_HOST, port: env.API_PORT });
   log.info({ address, tokens: snapshot.config.api.tokens.length, publicRead: snapshot.config.api.publicRead }, 'api listening');
   return {
+    readiness: { redis: redisPing(redis) },
     async close() {
       // Stops accepting, lets requests in flight finish.
       await app.close();

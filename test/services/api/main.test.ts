@@ -6,8 +6,10 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { publishConfig } from '../../../libs/config-sync.js';
 import { freePort } from '../../../scripts/local-stack/ports.js';
+import { startRedis } from '../../../scripts/local-stack/servers.js';
 import { eventually, isolatedRedisUrl } from '../../support/infra.js';
 import { describeOutput, spawnService, started, type ServiceProcess } from '../../support/services.js';
+import { getJson, healthUrlOf } from '../../support/self-monitoring.js';
 import { ADMIN_TOKEN } from './support.js';
 
 const CONFIG = 'checks:\n  - { id: web, type: tcp, host: 127.0.0.1, port: 1 }\napi:\n  tokens:\n    - { id: ops, token: "${API_ADMIN_TOKEN}", scope: admin }\n';
@@ -44,6 +46,23 @@ describe('services/api/main.ts', () => {
     const response = await fetch(url, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
     return { status: response.status, body: await response.json() };
   };
+
+  it('answers /readyz with 503 naming redis once its Redis is gone', async () => {
+    const redisServer = await startRedis({ dataDir: join(work, 'private-redis') });
+    try {
+      const { service } = await startApi({ VIGIL_HEALTH_PORT: '0', REDIS_URL: redisServer.url });
+      const health = await healthUrlOf(service);
+      await eventually('/readyz to answer 200', async () => ((await getJson(`${health}/readyz`)).status === 200 || undefined));
+      await redisServer.stop();
+      const down = await eventually('/readyz to answer 503', async () => {
+        const answer = await getJson(`${health}/readyz`);
+        return answer.status === 503 ? answer : undefined;
+      });
+      expect(Object.keys(down.body.unreachable as object)).toEqual(['redis']);
+    } finally {
+      await redisServer.stop();
+    }
+  });
 
   it('listens on API_HOST:API_PORT and answers from the configuration file', async () => {
     const { service, url } = await startApi();
