@@ -83,6 +83,12 @@ export const REDIS_KEYS = {
   watchOffsets: (watchId: string) => `vigil:watch:offsets:${watchId}`,
   /** Hash path → JSON FileFingerprint: a watch's integrity baseline (services/watcher/integrity.ts). */
   watchBaseline: (watchId: string) => `vigil:watch:baseline:${watchId}`,
+  /** Hash check id → ping token of a heartbeat check, made when first asked for (libs/heartbeats/tokens.ts). */
+  heartbeatTokens: 'vigil:heartbeat:tokens',
+  /** Hash sha256 (hex) of a ping token → check id: how a ping finds its check in one lookup, never comparing tokens. */
+  heartbeatDigests: 'vigil:heartbeat:digests',
+  /** String with a TTL: pings counted in one rate-limit window of one token (by its digest; services/api/routes/ping.ts). */
+  heartbeatRate: (digest: string, windowIndex: number) => `vigil:heartbeat:rate:${digest}:${windowIndex}`,
   /** List of InfluxDB line-protocol strings waiting to be written. */
   metricsBuffer: 'vigil:metrics:buffer',
   /** String with a TTL: held by the one process flushing the metrics buffer. */

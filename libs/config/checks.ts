@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { applyCheckDefaults, type CheckDefaults, type WithCheckDefaults } from './check-common.js';
 import { dnsCheck, dnsCheckProblems } from './check-dns.js';
+import { HEARTBEAT_REGION, heartbeatCheck, heartbeatCheckProblems } from './check-heartbeat.js';
 import { httpCheck, httpCheckProblems } from './check-http.js';
 import { icmpCheck, icmpCheckProblems } from './check-icmp.js';
 import { tcpCheck } from './check-tcp.js';
@@ -13,15 +14,22 @@ import type { ConfigProblem } from './errors.js';
 import type { Same } from './fields.js';
 import { withCaPath } from './tls-client.js';
 
-export const CHECK_TYPES = ['http', 'tcp', 'dns', 'tls', 'icmp'] as const;
+export const CHECK_TYPES = ['http', 'tcp', 'dns', 'tls', 'icmp', 'heartbeat'] as const;
 
-export const check = z.discriminatedUnion('type', [httpCheck, tcpCheck, dnsCheck, tlsCheck, icmpCheck], {
+export const check = z.discriminatedUnion('type', [httpCheck, tcpCheck, dnsCheck, tlsCheck, icmpCheck, heartbeatCheck], {
   error: () => `expected one of ${CHECK_TYPES.map((t) => `"${t}"`).join(', ')}`,
 });
 
 type ParsedCheck = z.output<typeof check>;
 export type CheckConfig = WithCheckDefaults<ParsedCheck>;
 export type CheckType = CheckConfig['type'];
+/** The types a probe runs: every type but the passive heartbeat. */
+export type ProbedCheckType = Exclude<CheckType, 'heartbeat'>;
+export type ProbedCheckConfig = Extract<CheckConfig, { type: ProbedCheckType }>;
+
+export function isProbed(check: CheckConfig): check is ProbedCheckConfig {
+  return check.type !== 'heartbeat';
+}
 
 type CheckOf<T extends CheckType> = Extract<CheckConfig, { type: T }>;
 
@@ -32,6 +40,7 @@ const CHECK_RULES: { [T in CheckType]: (check: CheckOf<T>, at: string) => Config
   dns: dnsCheckProblems,
   tls: () => [],
   icmp: icmpCheckProblems,
+  heartbeat: heartbeatCheckProblems,
 };
 
 /** CHECK_TYPES names exactly the types of the union, or this does not compile. */
@@ -55,5 +64,8 @@ export function resolveCheck(parsed: ParsedCheck, defaults: CheckDefaults, baseD
     case 'dns':
     case 'icmp':
       return config;
+    // Nothing probes a heartbeat: its one subject is "<check>@heartbeat", whatever the defaults' regions.
+    case 'heartbeat':
+      return { ...config, regions: [HEARTBEAT_REGION] };
   }
 }

@@ -3,7 +3,8 @@
  * modules named below), so a key added to a schema is in its type too.
  */
 export type { Config } from './schema.js';
-export type { CheckConfig, CheckType } from './checks.js';
+export type { CheckConfig, CheckType, ProbedCheckConfig, ProbedCheckType } from './checks.js';
+export type { HeartbeatCheckConfig } from './check-heartbeat.js';
 export type { CheckCommon } from './check-common.js';
 export type { HttpCheckConfig, HttpExpect } from './check-http.js';
 export type { TcpCheckConfig } from './check-tcp.js';

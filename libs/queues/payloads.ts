@@ -77,6 +77,9 @@ export interface ProbeResult extends ProbeOutcome {
   workerId: string;
 }
 
+export const HEARTBEAT_PING_KINDS = ['success', 'start', 'fail'] as const;
+export type HeartbeatPingKind = (typeof HEARTBEAT_PING_KINDS)[number];
+
 export const ALERT_STATUSES = ['firing', 'resolved'] as const;
 export type AlertStatus = (typeof ALERT_STATUSES)[number];
 
@@ -186,6 +189,13 @@ export const payloadSchemas = {
       accepted: z.boolean(),
       problems: z.array(z.string()).optional(),
     }),
+    z.object({
+      source: z.literal('heartbeat'),
+      checkId: z.string().min(1),
+      kind: z.enum(HEARTBEAT_PING_KINDS),
+      atMs: z.number(),
+      exitCode: z.number().int().optional(),
+    }),
   ]),
   alerts: alertEventSchema,
   'group-flushes': z.object({
@@ -271,11 +281,24 @@ export interface ConfigObservationBatch {
 }
 
 /**
- * results: everything the evaluator consumes, one member per source of observations, told apart
- * by `source`: probe results, file agents' observations, the configuration publisher's verdicts;
- * heartbeats (api) will add a member here and go through the same evaluator.
+ * From the api service's ping endpoint: one ping of a heartbeat check. `start`: a run began;
+ * `success` / `fail`: it ended (exitCode when the ping gave one: /ping/TOKEN/EXIT_CODE).
  */
-export type ObservationBatch = ProbeResultBatch | WatchObservationBatch | ConfigObservationBatch;
+export interface HeartbeatObservationBatch {
+  source: 'heartbeat';
+  checkId: string;
+  kind: HeartbeatPingKind;
+  /** When the api service received the ping. */
+  atMs: number;
+  exitCode?: number;
+}
+
+/**
+ * results: everything the evaluator consumes, one member per source of observations, told apart
+ * by `source`: probe results, file agents' observations, the configuration publisher's verdicts,
+ * heartbeat pings (api).
+ */
+export type ObservationBatch = ProbeResultBatch | WatchObservationBatch | ConfigObservationBatch | HeartbeatObservationBatch;
 
 export interface QueuePayloads {
   probes: ProbeSlotJob;

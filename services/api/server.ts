@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Config } from '../../libs/config/index.js';
+import { createQueue } from '../../libs/queues/index.js';
 import type { ConfigSnapshot } from '../../libs/config-sync.js';
 import { authorize, knownTokens, type KnownToken } from './auth.js';
 import type { ApiContext } from './context.js';
@@ -13,6 +14,7 @@ import { checkRoutes } from './routes/checks.js';
 import { configRoutes } from './routes/config.js';
 import { deliveryRoutes } from './routes/deliveries.js';
 import { maintenanceRoutes } from './routes/maintenance.js';
+import { pingUrlRoutes, registerPingRoutes, type PingRateLimit } from './routes/ping.js';
 import { silenceRoutes } from './routes/silences.js';
 import { watchRoutes } from './routes/watches.js';
 
@@ -22,6 +24,8 @@ export interface ApiServerOptions {
   /** The configuration running now; main.ts swaps it on reload, so tokens and checks follow edits. */
   snapshot(): ConfigSnapshot;
   now?: () => Date;
+  /** Heartbeat pings per token and window (routes/ping.ts DEFAULT_PING_RATE_LIMIT). */
+  pingRateLimit?: PingRateLimit;
 }
 
 /** Bodies are a silence or an acknowledgement: small. */
@@ -31,7 +35,7 @@ const API_VERSION = '1.0.0';
 export function apiRoutes(ctx: ApiContext, servedSha: () => string): AnyRoute[] {
   const routes: AnyRoute[] = [
     ...checkRoutes(ctx), ...watchRoutes(ctx), ...alertRoutes(ctx), ...silenceRoutes(ctx),
-    ...maintenanceRoutes(ctx), ...deliveryRoutes(ctx), ...configRoutes(ctx, servedSha),
+    ...maintenanceRoutes(ctx), ...deliveryRoutes(ctx), ...configRoutes(ctx, servedSha), ...pingUrlRoutes(ctx),
   ];
   let document: Record<string, unknown> | undefined;
   routes.push(defineRoute({
@@ -82,5 +86,8 @@ export function buildApiServer(options: ApiServerOptions): FastifyInstance {
     return decision.tokenId;
   };
   for (const route of apiRoutes(ctx, () => snapshot().sha)) registerRoute(app, route, authorizeRequest);
+  const results = createQueue('results', redis);
+  app.addHook('onClose', () => results.close());
+  registerPingRoutes(app, ctx, results, options.pingRateLimit);
   return app;
 }

@@ -1,12 +1,14 @@
 /**
  * Routes each batch on the results queue to the path of its source (libs/queues
  * ObservationBatch): probe results to the check states, a file agent's observations to the
- * watch states, the configuration publisher's verdicts to ConfigRejected. A source without a
+ * watch states, the configuration publisher's verdicts to ConfigRejected, heartbeat pings to
+ * their checks' states (heartbeats/). A source without a
  * path here does not compile.
  */
 import type { CheckConfig, WatchConfig } from '../../libs/config/index.js';
 import type { ObservationBatch } from '../../libs/queues/index.js';
 import { evaluateBatch, type EvaluationDeps } from './evaluate.js';
+import { evaluateHeartbeatBatch } from './heartbeats/evaluate-heartbeat.js';
 import { evaluateConfigBatch, evaluateWatchBatch } from './watches/evaluate-watch.js';
 
 export interface Configured {
@@ -19,6 +21,7 @@ export function evaluateObservations(deps: EvaluationDeps, configured: Configure
   switch (batch.source) {
     case 'watch': return evaluateWatchBatch(deps, configured.watches, batch, batchId === undefined ? {} : { batchId });
     case 'config': return evaluateConfigBatch(deps, batch);
+    case 'heartbeat': return evaluateHeartbeatBatch(deps, configured.checks, batch);
     case 'probe':
     case undefined: return evaluateBatch(deps, configured.checks, batch);
     default: return unhandled(batch);

@@ -13,9 +13,12 @@ import type { EvaluatorMetrics } from './metrics.js';
 import { sweepNoData } from './no-data.js';
 import { UnknownSubjects } from './unknown-subjects.js';
 import { sweepWatches } from './watches/evaluate-watch.js';
+import { sweepHeartbeats } from './heartbeats/evaluate-heartbeat.js';
 
 /** NoData is found at most this late, on top of the check's own `noData.after`. */
 const DEFAULT_NO_DATA_SWEEP_MS = 15_000;
+/** A heartbeat's missed deadline or run over grace is found at most this late. */
+const DEFAULT_HEARTBEAT_SWEEP_MS = 5_000;
 /** Events are forwarded right after their commit; this only bounds the delay after a crash. */
 const DEFAULT_FORWARD_MS = 2_000;
 /** FileChanged's resolveAfter and acknowledgements, staleness and log windows are found at most this late. */
@@ -46,6 +49,8 @@ export interface EvaluatorOptions {
   forwardEveryMs?: number;
   /** How often watch subjects are swept (resolveAfter, acknowledgements, maxAge, log windows). */
   watchSweepEveryMs?: number;
+  /** How often heartbeat checks are swept for missed deadlines. */
+  heartbeatSweepEveryMs?: number;
 }
 
 export interface RunningEvaluator extends RunningService {
@@ -113,6 +118,14 @@ export function startEvaluator(options: EvaluatorOptions): RunningEvaluator {
   const sweeper = setInterval(() => void sweep(), options.noDataSweepEveryMs ?? DEFAULT_NO_DATA_SWEEP_MS);
   sweeper.unref();
 
+  const sweepHeartbeatChecks = (): Promise<void> => serially(async () => {
+    const down = await sweepHeartbeats(deps, checks, Date.now());
+    if (down > 0) log.warn({ down }, 'heartbeats missed their deadline');
+  }).catch((err: unknown) => log.error({ err }, 'could not sweep heartbeats; will try again'));
+  void sweepHeartbeatChecks();
+  const heartbeatSweeper = setInterval(() => void sweepHeartbeatChecks(), options.heartbeatSweepEveryMs ?? DEFAULT_HEARTBEAT_SWEEP_MS);
+  heartbeatSweeper.unref();
+
   // Watches: what time and acknowledgements do, and watches gone from the configuration.
   const sweepWatchSubjects = (reason: string, reconcileWatches = false): Promise<void> => serially(async () => {
     const report = await sweepWatches(deps, watches, { reconcile: reconcileWatches });
@@ -133,6 +146,7 @@ export function startEvaluator(options: EvaluatorOptions): RunningEvaluator {
     async close() {
       clearInterval(timer);
       clearInterval(sweeper);
+      clearInterval(heartbeatSweeper);
       clearInterval(watchSweeper);
       clearInterval(watchReconciler);
       clearInterval(forwarder);

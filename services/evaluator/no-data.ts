@@ -22,7 +22,8 @@ export const MIN_DEFAULT_NO_DATA_MS = 60_000;
  * at least a minute.
  */
 export function noDataAfterMs(check: CheckConfig): number | undefined {
-  if (check.paused || check.noData === false) return undefined;
+  // A heartbeat's silence is its own deadline (services/evaluator/heartbeats), not NoData.
+  if (check.type === 'heartbeat' || check.paused || check.noData === false) return undefined;
   return check.noData?.afterMs ?? Math.max(3 * check.intervalMs + check.timeoutMs, MIN_DEFAULT_NO_DATA_MS);
 }
 

@@ -29,6 +29,8 @@ export interface StoredState extends CheckState {
   maintenance?: true;
   /** Quorum subjects only: the regions seeing the check down. */
   failingRegions?: string[];
+  /** Heartbeat subjects only ("<check>@heartbeat"): services/evaluator/heartbeats. */
+  heartbeat?: { lastSuccessMs?: number; runningSinceMs?: number };
 }
 
 /**

@@ -3,7 +3,7 @@ import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { CheckCache } from '../../libs/check-registry.js';
-import type { CheckConfig } from '../../libs/config/index.js';
+import { isProbed, type CheckConfig, type ProbedCheckConfig } from '../../libs/config/index.js';
 import { runProbe } from '../../libs/probes/index.js';
 import { createQueue, createWorker, jobIdOf, scheduledAtOf, type ProbeResult, type ProbeSlotJob } from '../../libs/queues/index.js';
 import type { RunningService } from '../../libs/service.js';
@@ -95,7 +95,7 @@ export function startProbeWorker(options: ProbeWorkerOptions): RunningService {
   }, options.dropReportEveryMs);
   dropped.start();
 
-  const probeOne = async (check: CheckConfig, due: DueProbe): Promise<ProbeResult | undefined> => {
+  const probeOne = async (check: ProbedCheckConfig, due: DueProbe): Promise<ProbeResult | undefined> => {
     await sleepUntil(due.scheduledAt);
     const release = await limiter.acquire(targetHostOf(check), due);
     if (!release) return undefined;
@@ -124,7 +124,8 @@ export function startProbeWorker(options: ProbeWorkerOptions): RunningService {
     }
     let ran: ProbeResult[] = [];
     if (due.length > 0) {
-      const found = await checks.resolve(due);
+      // A heartbeat is never planned; one in a stale slot is not probed either.
+      const found = (await checks.resolve(due)).filter(isProbed);
       const byId = new Map(due.map((probe) => [probe.id, probe]));
       const outcomes = await Promise.all(found.map((check) => probeOne(check, byId.get(check.id)!)));
       ran = outcomes.filter((result): result is ProbeResult => result !== undefined);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { checkInRegion, specHashOf } from '../../libs/check-registry.js';
-import type { CheckConfig } from '../../libs/config/index.js';
+import { isProbed, type CheckConfig } from '../../libs/config/index.js';
 import type { ProbeSlotJob } from '../../libs/queues/index.js';
 
 /**
@@ -42,7 +42,7 @@ export function slotSchedulerId(region: string, everyMs: number, slot: number): 
 /** The slots a configuration asks for, keyed by scheduler id. Pure. */
 export function planSlots(checks: CheckConfig[], failing: ReadonlySet<string> = new Set(), slotMs = DEFAULT_SLOT_MS, leadMs = DEFAULT_LEAD_MS): Map<string, PlannedSlot> {
   const plan = new Map<string, PlannedSlot>();
-  for (const check of [...checks].filter((candidate) => !candidate.paused).sort((a, b) => a.id.localeCompare(b.id))) {
+  for (const check of [...checks].filter((candidate) => isProbed(candidate) && !candidate.paused).sort((a, b) => a.id.localeCompare(b.id))) {
     const specHash = specHashOf(check);
     for (const region of check.regions) {
       const everyMs = cadenceOf(check, region, failing);

@@ -49,7 +49,7 @@ type Batch = ProbeResultBatch;
 
 /** This test queues probe batches only. */
 function probeBatch(batch: ObservationBatch): ProbeResultBatch {
-  if (batch.source === 'watch' || batch.source === 'config') throw new Error(`expected a probe batch, got one of source ${batch.source}`);
+  if (batch.source === 'watch' || batch.source === 'config' || batch.source === 'heartbeat') throw new Error(`expected a probe batch, got one of source ${batch.source}`);
   return batch;
 }
 
