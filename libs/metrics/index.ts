@@ -4,3 +4,7 @@ export { InfluxV1Writer, type InfluxV1Options } from './influx-v1.js';
 export { InfluxV2Writer, type InfluxV2Options } from './influx-v2.js';
 export { metricsWriterFromEnv } from './from-env.js';
 export { MetricsFlusher, type FlusherOptions } from './buffer.js';
+export { MetricsReadError, type MetricsReader, type ResultCounts, type LatencyStats, type BucketQuery, type PerCheckBuckets } from './reader.js';
+export { InfluxV1Reader } from './influx-v1-reader.js';
+export { InfluxV2Reader } from './influx-v2-reader.js';
+export { metricsReaderFrom, metricsReaderFromEnv } from './reader-from-env.js';

@@ -1,11 +1,14 @@
 import type { Redis } from 'ioredis';
 import type { Config } from '../../libs/config/index.js';
+import type { MetricsReader } from '../../libs/metrics/index.js';
 
 /** What every route module reads: Redis, the configuration running now (it changes on reload), the clock. */
 export interface ApiContext {
   redis: Redis;
   config(): Config;
   now(): Date;
+  /** Where probe results are read from; absent when no InfluxDB is configured (INFLUX_URL unset). */
+  metrics?: MetricsReader;
 }
 
 /** Epoch ms as the API shows time: ISO 8601. */

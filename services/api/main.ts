@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { followConfigChanges, loadStartupConfig } from '../../libs/config-sync.js';
 import { CONFIG_ENV, parseEnv, REDIS_ENV, text, wholeNumber } from '../../libs/env.js';
+import { metricsReaderFromEnv } from '../../libs/metrics/index.js';
 import { createRedis } from '../../libs/queues/index.js';
 import { redisPing } from '../../libs/self-monitoring/readiness.js';
 import { runService } from '../../libs/service.js';
@@ -16,6 +17,8 @@ const API_ENV = z.object({
 
 runService('api', async (log) => {
   const env = parseEnv(API_ENV);
+  // The evaluator's INFLUX_* variables: the api reads back what it writes.
+  const metrics = metricsReaderFromEnv();
   // Requests fail (500) while Redis is away instead of hanging until it is back.
   const redis = createRedis(env.REDIS_URL, 'service', { maxRetriesPerRequest: 1 });
   const subscriber = createRedis(env.REDIS_URL);
@@ -24,9 +27,9 @@ runService('api', async (log) => {
   await followConfigChanges(subscriber, redis, log, snapshot.sha, (next) => {
     snapshot = next;
   });
-  const app = buildApiServer({ redis, log, snapshot: () => snapshot });
+  const app = buildApiServer({ redis, log, snapshot: () => snapshot, ...(metrics ? { metrics } : {}) });
   const address = await app.listen({ host: env.API_HOST, port: env.API_PORT });
-  log.info({ address, tokens: snapshot.config.api.tokens.length, publicRead: snapshot.config.api.publicRead }, 'api listening');
+  log.info({ address, tokens: snapshot.config.api.tokens.length, publicRead: snapshot.config.api.publicRead, metrics: metrics?.target ?? 'none' }, 'api listening');
   return {
     readiness: { redis: redisPing(redis) },
     async close() {
@@ -34,6 +37,7 @@ runService('api', async (log) => {
       await app.close();
       subscriber.disconnect();
       await redis.quit();
+      await metrics?.close();
     },
   };
 });

@@ -14,6 +14,7 @@ const ERROR_TEXTS: Record<number, string> = {
   403: 'The token is read-only and this endpoint writes',
   404: 'No such thing',
   409: 'It is already in that state',
+  503: 'InfluxDB, where probe results are stored, is not configured or does not answer',
 };
 
 class Components {

@@ -30,7 +30,7 @@ export interface ApiRoute<P = unknown, Q = unknown, B = unknown, R extends z.Zod
   /** The status of a successful answer; 200 unless it creates something. */
   status?: 200 | 201;
   /** The error statuses this endpoint answers with besides 400/401/403, for the document. */
-  errors?: ReadonlyArray<404 | 409>;
+  errors?: ReadonlyArray<404 | 409 | 503>;
   handler(input: RouteInput<P, Q, B>): Promise<z.output<R>>;
 }
 
@@ -44,7 +44,7 @@ export function defineRoute<P extends z.ZodType | undefined = undefined, Q exten
 
 export const API_PREFIX = '/api/v1';
 
-export type ApiErrorCode = 'VIGIL_API_INVALID' | 'VIGIL_API_NOT_FOUND' | 'VIGIL_API_CONFLICT' | 'VIGIL_API_UNAUTHORIZED' | 'VIGIL_API_FORBIDDEN' | 'VIGIL_API_INTERNAL';
+export type ApiErrorCode = 'VIGIL_API_INVALID' | 'VIGIL_API_NOT_FOUND' | 'VIGIL_API_CONFLICT' | 'VIGIL_API_UNAUTHORIZED' | 'VIGIL_API_FORBIDDEN' | 'VIGIL_API_INTERNAL' | 'VIGIL_API_METRICS_UNAVAILABLE';
 
 export interface Problem {
   /** Where: `body.matchers[0].name`, `params.id`, `query.limit`. */

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Config } from '../../libs/config/index.js';
+import type { MetricsReader } from '../../libs/metrics/index.js';
 import { createQueue } from '../../libs/queues/index.js';
 import type { ConfigSnapshot } from '../../libs/config-sync.js';
 import { authorize, knownTokens, type KnownToken } from './auth.js';
@@ -13,6 +14,8 @@ import { alertRoutes } from './routes/alerts.js';
 import { checkRoutes } from './routes/checks.js';
 import { configRoutes } from './routes/config.js';
 import { deliveryRoutes } from './routes/deliveries.js';
+import { historyRoutes } from './routes/history.js';
+import { overviewRoutes } from './routes/overview.js';
 import { maintenanceRoutes } from './routes/maintenance.js';
 import { pingUrlRoutes, registerPingRoutes, type PingRateLimit } from './routes/ping.js';
 import { silenceRoutes } from './routes/silences.js';
@@ -26,6 +29,8 @@ export interface ApiServerOptions {
   now?: () => Date;
   /** Heartbeat pings per token and window (routes/ping.ts DEFAULT_PING_RATE_LIMIT). */
   pingRateLimit?: PingRateLimit;
+  /** Where history, uptime and the overview read probe results; absent: INFLUX_URL is not set. */
+  metrics?: MetricsReader;
 }
 
 /** Bodies are a silence or an acknowledgement: small. */
@@ -36,6 +41,7 @@ export function apiRoutes(ctx: ApiContext, servedSha: () => string): AnyRoute[] 
   const routes: AnyRoute[] = [
     ...checkRoutes(ctx), ...watchRoutes(ctx), ...alertRoutes(ctx), ...silenceRoutes(ctx),
     ...maintenanceRoutes(ctx), ...deliveryRoutes(ctx), ...configRoutes(ctx, servedSha), ...pingUrlRoutes(ctx),
+    ...historyRoutes(ctx), ...overviewRoutes(ctx),
   ];
   let document: Record<string, unknown> | undefined;
   routes.push(defineRoute({
@@ -53,7 +59,7 @@ export function apiRoutes(ctx: ApiContext, servedSha: () => string): AnyRoute[] 
 export function buildApiServer(options: ApiServerOptions): FastifyInstance {
   const { redis, log, snapshot } = options;
   const config = (): Config => snapshot().config;
-  const ctx: ApiContext = { redis, config, now: options.now ?? (() => new Date()) };
+  const ctx: ApiContext = { redis, config, now: options.now ?? (() => new Date()), ...(options.metrics ? { metrics: options.metrics } : {}) };
   // Hashed once per configuration, not per request.
   const tokensByConfig = new WeakMap<Config, KnownToken[]>();
   const tokens = (current: Config): KnownToken[] => {
