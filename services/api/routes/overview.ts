@@ -45,7 +45,9 @@ async function gridData(metrics: MetricsReader, config: Config, nowMs: number, s
   const groups = new Map<number, string[]>();
   for (const check of config.checks.filter(isProbed)) {
     const bucketMs = uptimeBucketMs(DAY_MS, OVERVIEW_MIN_BUCKET_MS, check.intervalMs);
-    groups.set(bucketMs, [...(groups.get(bucketMs) ?? []), check.id]);
+    const ids = groups.get(bucketMs);
+    if (ids) ids.push(check.id);
+    else groups.set(bucketMs, [check.id]);
   }
   const largest = [...groups.values()].reduce<string[] | undefined>((best, ids) => (best === undefined || ids.length > best.length ? ids : best), undefined);
   const fromMs = nowMs - DAY_MS;
