@@ -15,7 +15,7 @@ const API_ENV = z.object({
   API_PORT: wholeNumber(0, 65_535).default(8080),
 });
 
-runService('api', async (log) => {
+runService('api', async (log, { metrics: registry }) => {
   const env = parseEnv(API_ENV);
   // The evaluator's INFLUX_* variables: the api reads back what it writes.
   const metrics = metricsReaderFromEnv();
@@ -27,7 +27,7 @@ runService('api', async (log) => {
   await followConfigChanges(subscriber, redis, log, snapshot.sha, (next) => {
     snapshot = next;
   });
-  const app = buildApiServer({ redis, log, snapshot: () => snapshot, ...(metrics ? { metrics } : {}) });
+  const app = buildApiServer({ redis, log, snapshot: () => snapshot, registry, ...(metrics ? { metrics } : {}) });
   const address = await app.listen({ host: env.API_HOST, port: env.API_PORT });
   log.info({ address, tokens: snapshot.config.api.tokens.length, publicRead: snapshot.config.api.publicRead, metrics: metrics?.target ?? 'none' }, 'api listening');
   return {

@@ -4,8 +4,10 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Config } from '../../libs/config/index.js';
 import type { MetricsReader } from '../../libs/metrics/index.js';
+import type { MetricsRegistry } from '../../libs/self-monitoring/registry.js';
 import { createQueue } from '../../libs/queues/index.js';
 import type { ConfigSnapshot } from '../../libs/config-sync.js';
+import { recordRequestMetrics } from './metrics.js';
 import { authorize, knownTokens, type KnownToken } from './auth.js';
 import type { ApiContext } from './context.js';
 import { openApiDocument } from './openapi.js';
@@ -31,6 +33,8 @@ export interface ApiServerOptions {
   pingRateLimit?: PingRateLimit;
   /** Where history, uptime and the overview read probe results; absent: INFLUX_URL is not set. */
   metrics?: MetricsReader;
+  /** The process's Prometheus registry: request counts and durations are recorded there (metrics.ts). */
+  registry?: MetricsRegistry;
 }
 
 /** Bodies are a silence or an acknowledgement: small. */
@@ -71,6 +75,7 @@ export function buildApiServer(options: ApiServerOptions): FastifyInstance {
   // No request logging: a line per request is noise at a status page's poll rate, and never carries the Authorization header.
   const app = Fastify({ loggerInstance: log as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), bodyLimit: BODY_LIMIT_BYTES });
   useZodValidation(app);
+  if (options.registry) recordRequestMetrics(app, options.registry);
 
   app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
     if (error instanceof ApiError) {
