@@ -22,6 +22,8 @@ import { maintenanceRoutes } from './routes/maintenance.js';
 import { pingUrlRoutes, registerPingRoutes, type PingRateLimit } from './routes/ping.js';
 import { silenceRoutes } from './routes/silences.js';
 import { watchRoutes } from './routes/watches.js';
+import { registerDashboard } from './dashboard.js';
+import { registerStreamRoute } from './stream.js';
 
 export interface ApiServerOptions {
   redis: Redis;
@@ -100,5 +102,7 @@ export function buildApiServer(options: ApiServerOptions): FastifyInstance {
   const results = createQueue('results', redis);
   app.addHook('onClose', () => results.close());
   registerPingRoutes(app, ctx, results, options.pingRateLimit);
+  registerStreamRoute(app, ctx, authorizeRequest, log);
+  registerDashboard(app);
   return app;
 }
