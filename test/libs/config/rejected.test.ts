@@ -86,8 +86,8 @@ describe('unknown keys', () => {
 
 describe('types of checks and channels', () => {
   it.each<Case>([
-    { name: 'an unknown check type', yaml: 'checks:\n  - { id: a, type: smtp, host: h }\n', path: 'checks[0].type', message: /expected one of "http", "tcp", "dns", "tls", "icmp", got "smtp"/ },
-    { name: 'a check without a type', yaml: 'checks:\n  - { id: a, host: h, port: 1 }\n', path: 'checks[0].type', message: /expected one of "http", "tcp", "dns", "tls", "icmp", got nothing/ },
+    { name: 'an unknown check type', yaml: 'checks:\n  - { id: a, type: smtp, host: h }\n', path: 'checks[0].type', message: /expected one of "http", "tcp", "dns", "tls", "icmp", "heartbeat"(, "[a-z]+")*, got "smtp"/ },
+    { name: 'a check without a type', yaml: 'checks:\n  - { id: a, host: h, port: 1 }\n', path: 'checks[0].type', message: /expected one of "http", "tcp", "dns", "tls", "icmp", "heartbeat"(, "[a-z]+")*, got nothing/ },
     { name: 'an unknown channel type', yaml: 'channels:\n  - { id: c, type: pager, url: "https://h.example/" }\n', path: 'channels[0].type', message: /expected one of "webhook", "slack", .*"log", got "pager"/ },
     { name: 'a check that is not a mapping', yaml: 'checks:\n  - shop-api\n', path: 'checks[0]', message: /expected a mapping, got "shop-api"/ },
     { name: 'a section that is not a list', yaml: 'checks: { id: a }\n', path: 'checks', message: /expected a list, got a mapping/ },
