@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { HISTORY_LENGTH, historyOfCheck } from '../../../libs/alerts/index.js';
-import { CHECK_TYPES, type CheckConfig } from '../../../libs/config/index.js';
+import { CHECK_TYPES, type CheckConfig, type Config } from '../../../libs/config/index.js';
 import { isoOf, type ApiContext } from '../context.js';
 import { defineRoute, notFound, type AnyRoute } from '../route.js';
 import { checkStates, SHOWN_STATUSES, type RegionState } from '../states.js';
@@ -24,11 +24,33 @@ const checkSummary = z.object({
 
 const transition = z.object({ subject: z.string(), at: z.string(), from: z.string(), to: z.string(), reason: z.string().optional() });
 
+/** Built once per configuration: a lookup by id is a Map hit, not a scan of every check (10,000 of them). */
+const checksByConfig = new WeakMap<Config, Map<string, CheckConfig>>();
+
+export function checkById(config: Config, id: string): CheckConfig | undefined {
+  let byId = checksByConfig.get(config);
+  if (!byId) checksByConfig.set(config, (byId = new Map(config.checks.map((check) => [check.id, check]))));
+  return byId.get(id);
+}
+
+/** Most states changed long ago and share their since: formatted once, not once per request (bounded). */
+const ISO_CACHE_MAX = 50_000;
+const isoByMs = new Map<number, string>();
+
+function cachedIsoOf(ms: number): string {
+  let iso = isoByMs.get(ms);
+  if (iso === undefined) {
+    if (isoByMs.size >= ISO_CACHE_MAX) isoByMs.clear();
+    isoByMs.set(ms, (iso = isoOf(ms)!));
+  }
+  return iso;
+}
+
 function summaryOf(check: CheckConfig, states: RegionState[]): z.output<typeof checkSummary> {
   return {
     id: check.id, type: check.type, labels: check.labels, regions: check.regions, paused: check.paused === true,
     states: states.map(({ region, status, sinceMs, lastMessage }) => ({
-      region, status, ...(sinceMs === undefined ? {} : { since: isoOf(sinceMs)! }), ...(lastMessage === undefined ? {} : { lastMessage }),
+      region, status, ...(sinceMs === undefined ? {} : { since: cachedIsoOf(sinceMs) }), ...(lastMessage === undefined ? {} : { lastMessage }),
     })),
   };
 }
@@ -51,7 +73,7 @@ export function checkRoutes(ctx: ApiContext): AnyRoute[] {
       response: z.object({ check: checkSummary, transitions: z.array(transition) }),
       errors: [404],
       async handler({ params, query }) {
-        const check = ctx.config().checks.find((candidate) => candidate.id === params.id);
+        const check = checkById(ctx.config(), params.id);
         if (!check) throw notFound(`no check has the id "${params.id}"`);
         const [states, history] = await Promise.all([checkStates(ctx.redis, [check]), historyOfCheck(ctx.redis, check.id, query.limit)]);
         return {

@@ -7,11 +7,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Queue } from 'bullmq';
 import { z } from 'zod';
-import { checkIdOfToken, heartbeatTokenOf, pingPathOf, tokenDigest } from '../../../libs/heartbeats/tokens.js';
+import { heartbeatTokenOf, pingPathOf, tokenDigest } from '../../../libs/heartbeats/tokens.js';
 import type { HeartbeatObservationBatch, ObservationBatch } from '../../../libs/queues/index.js';
 import { REDIS_KEYS } from '../../../libs/redis-keys.js';
 import type { ApiContext } from '../context.js';
 import { API_PREFIX, defineRoute, notFound, type AnyRoute } from '../route.js';
+import { checkById } from './checks.js';
 
 export interface PingRateLimit {
   /** Pings one token may make per window; more are answered 429. */
@@ -31,14 +32,19 @@ export function pingOf(action: string | undefined): Pick<HeartbeatObservationBat
   return { kind: exitCode === 0 ? 'success' : 'fail', exitCode };
 }
 
-/** Counts a ping in its token's fixed window; returns the seconds to wait when over the limit. */
-async function overLimit(ctx: ApiContext, digest: string, limit: PingRateLimit, nowMs: number): Promise<number | undefined> {
+/**
+ * The check a token belongs to and the ping counted in its token's fixed window, in one round
+ * trip (a ping is otherwise three: the lookup, the count, the queueing). An unknown token is
+ * counted too; its key expires with the window like any other.
+ */
+async function lookUpAndCount(ctx: ApiContext, digest: string, limit: PingRateLimit, nowMs: number): Promise<{ checkId: string | undefined; retryAfterS: number | undefined }> {
   const windowIndex = Math.floor(nowMs / limit.windowMs);
   const key = REDIS_KEYS.heartbeatRate(digest, windowIndex);
-  const replies = await ctx.redis.multi().incr(key).pexpire(key, limit.windowMs).exec();
-  const count = Number(replies?.[0]?.[1] ?? 0);
-  if (count <= limit.max) return undefined;
-  return Math.max(1, Math.ceil(((windowIndex + 1) * limit.windowMs - nowMs) / 1_000));
+  const replies = await ctx.redis.multi().hget(REDIS_KEYS.heartbeatDigests, digest).incr(key).pexpire(key, limit.windowMs).exec();
+  const checkId = (replies?.[0]?.[1] as string | null | undefined) ?? undefined;
+  const count = Number(replies?.[1]?.[1] ?? 0);
+  const retryAfterS = count <= limit.max ? undefined : Math.max(1, Math.ceil(((windowIndex + 1) * limit.windowMs - nowMs) / 1_000));
+  return { checkId, retryAfterS };
 }
 
 /**
@@ -50,12 +56,11 @@ export function registerPingRoutes(app: FastifyInstance, ctx: ApiContext, result
     const ping = pingOf(request.params.action);
     const notFoundBody = { code: 'VIGIL_API_NOT_FOUND', message: 'no heartbeat check has this ping token' };
     if (ping === undefined) return reply.code(404).send({ code: 'VIGIL_API_NOT_FOUND', message: 'expected /ping/TOKEN, /ping/TOKEN/start, /ping/TOKEN/fail or /ping/TOKEN/EXIT_CODE (0 to 255)' });
-    const checkId = await checkIdOfToken(ctx.redis, request.params.token);
-    // A token left over from a removed check is unknown too.
-    const check = checkId === undefined ? undefined : ctx.config().checks.find((candidate) => candidate.id === checkId);
-    if (check?.type !== 'heartbeat') return reply.code(404).send(notFoundBody);
     const nowMs = ctx.now().getTime();
-    const retryAfterS = await overLimit(ctx, tokenDigest(request.params.token), limit, nowMs);
+    const { checkId, retryAfterS } = await lookUpAndCount(ctx, tokenDigest(request.params.token), limit, nowMs);
+    // A token left over from a removed check is unknown too.
+    const check = checkId === undefined ? undefined : checkById(ctx.config(), checkId);
+    if (check?.type !== 'heartbeat') return reply.code(404).send(notFoundBody);
     if (retryAfterS !== undefined) {
       return reply.code(429).header('retry-after', String(retryAfterS)).send({ code: 'VIGIL_API_RATE_LIMITED', message: `more than ${limit.max} pings in ${limit.windowMs / 1_000}s for this check; try again in ${retryAfterS}s` });
     }
@@ -81,7 +86,7 @@ export function pingUrlRoutes(ctx: ApiContext): AnyRoute[] {
       response: z.object({ checkId: z.string(), path: z.string(), token: z.string() }),
       errors: [404],
       async handler({ params }) {
-        const check = ctx.config().checks.find((candidate) => candidate.id === params.id);
+        const check = checkById(ctx.config(), params.id);
         if (check?.type !== 'heartbeat') throw notFound(`no heartbeat check has the id "${params.id}"`);
         const token = await heartbeatTokenOf(ctx.redis, check.id);
         return { checkId: check.id, path: pingPathOf(token), token };
