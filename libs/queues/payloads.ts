@@ -191,10 +191,12 @@ export const payloadSchemas = {
     }),
     z.object({
       source: z.literal('heartbeat'),
-      checkId: z.string().min(1),
-      kind: z.enum(HEARTBEAT_PING_KINDS),
-      atMs: z.number(),
-      exitCode: z.number().int().optional(),
+      pings: z.array(z.object({
+        checkId: z.string().min(1),
+        kind: z.enum(HEARTBEAT_PING_KINDS),
+        atMs: z.number(),
+        exitCode: z.number().int().optional(),
+      })).min(1),
     }),
   ]),
   alerts: alertEventSchema,
@@ -281,16 +283,25 @@ export interface ConfigObservationBatch {
 }
 
 /**
- * From the api service's ping endpoint: one ping of a heartbeat check. `start`: a run began;
- * `success` / `fail`: it ended (exitCode when the ping gave one: /ping/TOKEN/EXIT_CODE).
+ * One ping of a heartbeat check. `start`: a run began; `success` / `fail`: it ended (exitCode
+ * when the ping gave one: /ping/TOKEN/EXIT_CODE).
  */
-export interface HeartbeatObservationBatch {
-  source: 'heartbeat';
+export interface HeartbeatPing {
   checkId: string;
   kind: HeartbeatPingKind;
   /** When the api service received the ping. */
   atMs: number;
   exitCode?: number;
+}
+
+/**
+ * From the api service's ping endpoint: the pings one api process received within a few
+ * milliseconds, in the order received (services/api/ping-batcher.ts), so a busy endpoint queues
+ * one job per batch, not one per ping.
+ */
+export interface HeartbeatObservationBatch {
+  source: 'heartbeat';
+  pings: HeartbeatPing[];
 }
 
 /**

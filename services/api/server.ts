@@ -8,6 +8,7 @@ import type { MetricsRegistry } from '../../libs/self-monitoring/registry.js';
 import { createQueue } from '../../libs/queues/index.js';
 import type { ConfigSnapshot } from '../../libs/config-sync.js';
 import { recordRequestMetrics } from './metrics.js';
+import { PingBatcher } from './ping-batcher.js';
 import { authorize, knownTokens, type KnownToken } from './auth.js';
 import type { ApiContext } from './context.js';
 import { openApiDocument } from './openapi.js';
@@ -100,8 +101,12 @@ export function buildApiServer(options: ApiServerOptions): FastifyInstance {
   };
   for (const route of apiRoutes(ctx, () => snapshot().sha)) registerRoute(app, route, authorizeRequest);
   const results = createQueue('results', redis);
-  app.addHook('onClose', () => results.close());
-  registerPingRoutes(app, ctx, results, options.pingRateLimit);
+  const pings = new PingBatcher(results);
+  app.addHook('onClose', async () => {
+    await pings.flush();
+    await results.close();
+  });
+  registerPingRoutes(app, ctx, pings, options.pingRateLimit);
   registerStreamRoute(app, ctx, authorizeRequest, log);
   registerDashboard(app);
   return app;

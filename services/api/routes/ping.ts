@@ -2,15 +2,15 @@
  * Heartbeats: the ping endpoint a job calls (GET or POST /api/v1/ping/TOKEN, /start, /fail,
  * /EXIT_CODE) and the admin endpoint that shows a heartbeat check's ping URL. The ping token is
  * the secret: no bearer token; it is looked up by its digest (libs/heartbeats/tokens.ts), and
- * each ping is queued on `results` for the evaluator (services/evaluator/heartbeats).
+ * each ping is queued on `results` (gathered by ping-batcher.ts) for the evaluator (services/evaluator/heartbeats).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Queue } from 'bullmq';
 import { z } from 'zod';
 import { heartbeatTokenOf, pingPathOf, tokenDigest } from '../../../libs/heartbeats/tokens.js';
-import type { HeartbeatObservationBatch, ObservationBatch } from '../../../libs/queues/index.js';
+import type { HeartbeatPing } from '../../../libs/queues/index.js';
 import { REDIS_KEYS } from '../../../libs/redis-keys.js';
 import type { ApiContext } from '../context.js';
+import type { PingBatcher } from '../ping-batcher.js';
 import { API_PREFIX, defineRoute, notFound, type AnyRoute } from '../route.js';
 import { checkById } from './checks.js';
 
@@ -24,7 +24,7 @@ export interface PingRateLimit {
 export const DEFAULT_PING_RATE_LIMIT: PingRateLimit = { max: 60, windowMs: 60_000 };
 
 /** What the path after the token asks for; undefined: not a ping path. */
-export function pingOf(action: string | undefined): Pick<HeartbeatObservationBatch, 'kind' | 'exitCode'> | undefined {
+export function pingOf(action: string | undefined): Pick<HeartbeatPing, 'kind' | 'exitCode'> | undefined {
   if (action === undefined) return { kind: 'success' };
   if (action === 'start' || action === 'fail') return { kind: action };
   if (!/^\d{1,3}$/.test(action) || Number(action) > 255) return undefined;
@@ -51,7 +51,7 @@ async function lookUpAndCount(ctx: ApiContext, digest: string, limit: PingRateLi
  * Registers the ping endpoint in its own scope: it takes any body (curl -d, a log excerpt) and
  * ignores it, where the rest of the API parses JSON.
  */
-export function registerPingRoutes(app: FastifyInstance, ctx: ApiContext, results: Queue<ObservationBatch>, limit: PingRateLimit = DEFAULT_PING_RATE_LIMIT): void {
+export function registerPingRoutes(app: FastifyInstance, ctx: ApiContext, batcher: PingBatcher, limit: PingRateLimit = DEFAULT_PING_RATE_LIMIT): void {
   const handle = async (request: FastifyRequest<{ Params: { token: string; action?: string } }>, reply: FastifyReply) => {
     const ping = pingOf(request.params.action);
     const notFoundBody = { code: 'VIGIL_API_NOT_FOUND', message: 'no heartbeat check has this ping token' };
@@ -64,8 +64,7 @@ export function registerPingRoutes(app: FastifyInstance, ctx: ApiContext, result
     if (retryAfterS !== undefined) {
       return reply.code(429).header('retry-after', String(retryAfterS)).send({ code: 'VIGIL_API_RATE_LIMITED', message: `more than ${limit.max} pings in ${limit.windowMs / 1_000}s for this check; try again in ${retryAfterS}s` });
     }
-    const batch: HeartbeatObservationBatch = { source: 'heartbeat', checkId: check.id, ...ping, atMs: nowMs };
-    await results.add('heartbeat', batch);
+    await batcher.add({ checkId: check.id, ...ping, atMs: nowMs });
     return reply.code(200).send({ ok: true, kind: ping.kind });
   };
   void app.register(async (scope) => {

@@ -6,7 +6,7 @@
  */
 import { Cron } from 'croner';
 import { formatDuration } from '../../../libs/config/index.js';
-import type { HeartbeatObservationBatch } from '../../../libs/queues/index.js';
+import type { HeartbeatPing } from '../../../libs/queues/index.js';
 
 /** The parts of a heartbeat check's configuration that decide its deadlines. */
 export interface HeartbeatSchedule {
@@ -25,7 +25,7 @@ export interface HeartbeatView {
   runningSinceMs?: number;
 }
 
-export type HeartbeatInput = Pick<HeartbeatObservationBatch, 'kind' | 'atMs' | 'exitCode'> | { kind: 'tick'; atMs: number };
+export type HeartbeatInput = Pick<HeartbeatPing, 'kind' | 'atMs' | 'exitCode'> | { kind: 'tick'; atMs: number };
 
 export type HeartbeatMove = { to: 'down'; reason: string; failingSinceMs: number } | { to: 'up'; reason: string };
 

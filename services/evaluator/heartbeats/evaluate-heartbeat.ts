@@ -3,7 +3,8 @@
  * that finds missed deadlines and runs over grace, both committed by updateStates.
  */
 import type { CheckConfig, HeartbeatCheckConfig } from '../../../libs/config/index.js';
-import type { HeartbeatObservationBatch } from '../../../libs/queues/index.js';
+import type { HeartbeatObservationBatch, HeartbeatPing } from '../../../libs/queues/index.js';
+import type { StoredState } from '../stored-state.js';
 import type { Change } from '../apply.js';
 import { updateStates, type EvaluationDeps } from '../evaluate.js';
 import { heartbeatChange, heartbeatSubject } from './heartbeat-change.js';
@@ -11,14 +12,39 @@ import { heartbeatChange, heartbeatSubject } from './heartbeat-change.js';
 const CHUNK = 500;
 
 export async function evaluateHeartbeatBatch(deps: EvaluationDeps, checks: Map<string, CheckConfig>, batch: HeartbeatObservationBatch, nowMs = Date.now()): Promise<void> {
-  const check = checks.get(batch.checkId);
-  const subject = heartbeatSubject(batch.checkId);
-  // A ping for a check removed since the api service accepted it.
-  if (check?.type !== 'heartbeat') {
-    deps.unknown?.report([subject]);
-    return;
+  const pingsBySubject = new Map<string, { check: HeartbeatCheckConfig; pings: HeartbeatPing[] }>();
+  const unknown: string[] = [];
+  for (const ping of batch.pings) {
+    const check = checks.get(ping.checkId);
+    const subject = heartbeatSubject(ping.checkId);
+    // A ping for a check removed since the api service accepted it.
+    if (check?.type !== 'heartbeat') {
+      unknown.push(subject);
+      continue;
+    }
+    const entry = pingsBySubject.get(subject);
+    if (entry) entry.pings.push(ping);
+    else pingsBySubject.set(subject, { check, pings: [ping] });
   }
-  await updateStates(deps, [subject], (stored) => ({ changes: definedOnly([heartbeatChange(check, stored.get(subject), batch, nowMs)]), points: [] }));
+  if (unknown.length > 0) deps.unknown?.report(unknown);
+  if (pingsBySubject.size === 0) return;
+  await updateStates(deps, [...pingsBySubject.keys()], (stored) => ({
+    changes: definedOnly([...pingsBySubject].map(([subject, { check, pings }]) => pingsChange(check, stored.get(subject), pings, nowMs))),
+    points: [],
+  }));
+}
+
+/** One subject's pings of a batch, in the order received, as one Change: each ping sees the state the one before left. */
+function pingsChange(check: HeartbeatCheckConfig, stored: StoredState | undefined, pings: HeartbeatPing[], nowMs: number): Change | undefined {
+  let combined: Change | undefined;
+  for (const ping of pings) {
+    const change = heartbeatChange(check, combined?.after ?? stored, ping, nowMs);
+    if (change === undefined) continue;
+    combined = combined === undefined ? change : {
+      ...combined, after: change.after, raised: [...combined.raised, ...change.raised], transitions: [...combined.transitions, ...change.transitions],
+    };
+  }
+  return combined;
 }
 
 /** Every heartbeat check once: a check seen for the first time gets a state (its deadline counts from now). Returns how many went down. */

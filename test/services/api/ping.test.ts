@@ -37,7 +37,19 @@ describe('the ping endpoint', () => {
     const path = await pingPath(server, 'backup');
     const response = await fetch(`${server.url}${path}${suffix}`, { method, ...(method === 'POST' ? { body: 'log line 1\nlog line 2', headers: { 'content-type': 'application/x-www-form-urlencoded' } } : {}) });
     expect(response.status).toBe(200);
-    expect(await queued()).toEqual([{ source: 'heartbeat', checkId: 'backup', atMs: expect.any(Number), ...expected }]);
+    expect(await queued()).toEqual([{ source: 'heartbeat', pings: [{ checkId: 'backup', atMs: expect.any(Number), ...expected }] }]);
+  });
+
+  it('gathers pings arriving together into one job, in the order received', async () => {
+    const server = await api.start(CONFIG);
+    const backup = await pingPath(server, 'backup');
+    const report = await pingPath(server, 'report');
+    const answers = await Promise.all([fetch(`${server.url}${backup}/start`), fetch(`${server.url}${report}`), fetch(`${server.url}${backup}/0`)]);
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200]);
+    const jobs = await queued();
+    const pings = jobs.flatMap((job) => (job.source === 'heartbeat' ? job.pings : []));
+    expect(pings.map(({ checkId, kind }) => `${checkId}:${kind}`).sort()).toEqual(['backup:start', 'backup:success', 'report:success']);
+    expect(jobs.length).toBeLessThan(3);
   });
 
   it('needs no bearer token: the ping token is the secret', async () => {

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseConfig, type Config } from '../../../../libs/config/index.js';
-import { createQueue, type AlertEvent, type HeartbeatObservationBatch } from '../../../../libs/queues/index.js';
+import { createQueue, type AlertEvent, type HeartbeatPing } from '../../../../libs/queues/index.js';
 import { REDIS_KEYS } from '../../../../libs/redis-keys.js';
 import { evaluatorHarness } from '../../../support/evaluator.js';
 import { eventually, uniqueName } from '../../../support/infra.js';
@@ -23,9 +23,9 @@ async function alertsOf(checkId: string): Promise<AlertEvent[]> {
   }
 }
 
-async function ping(checkId: string, kind: HeartbeatObservationBatch['kind'], exitCode?: number): Promise<void> {
+async function ping(checkId: string, kind: HeartbeatPing['kind'], exitCode?: number): Promise<void> {
   const results = createQueue('results', harness.redis);
-  await results.add('heartbeat', { source: 'heartbeat', checkId, kind, atMs: Date.now(), ...(exitCode === undefined ? {} : { exitCode }) });
+  await results.add('heartbeat', { source: 'heartbeat', pings: [{ checkId, kind, atMs: Date.now(), ...(exitCode === undefined ? {} : { exitCode }) }] });
   await results.close();
 }
 
@@ -46,6 +46,22 @@ describe('heartbeat checks in the evaluator', () => {
     const resolved = await eventually('CheckDown resolved', async () => (await alertsOf(id)).find((event) => event.status === 'resolved'));
     expect(resolved.fingerprint).toBe(firing.fingerprint);
     expect((await alertsOf(id)).filter((event) => event.status === 'firing')).toHaveLength(1);
+  });
+
+  it('apply the pings of one batch in order: a failure then a success fires and resolves', async () => {
+    const id = uniqueName('batched');
+    harness.start(configOf(id), SWEEP);
+    const results = createQueue('results', harness.redis);
+    const atMs = Date.now();
+    await results.add('heartbeat', { source: 'heartbeat', pings: [{ checkId: id, kind: 'fail', atMs, exitCode: 1 }, { checkId: id, kind: 'success', atMs: atMs + 1 }] });
+    await results.close();
+    await eventually('CheckDown resolved', async () => (await alertsOf(id)).find((event) => event.status === 'resolved'));
+    const events = await alertsOf(id);
+    // Both leave in one commit (same job timestamp), so the queue's order is not asserted: their pairing is.
+    expect(events.map((event) => event.status).sort()).toEqual(['firing', 'resolved']);
+    expect(new Set(events.map((event) => event.fingerprint)).size).toBe(1);
+    expect(events.find((event) => event.status === 'firing')!.annotations.description).toMatch(/exit code 1/);
+    expect((await stateOf(id)).status).toBe('up');
   });
 
   it('go down once the first deadline passes for a check that never pinged', async () => {
