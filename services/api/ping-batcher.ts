@@ -1,14 +1,15 @@
 /**
- * Gathers the pings one api process receives within a few milliseconds into one job on
- * `results`: at thousands of pings a second, queueing a BullMQ job per ping costs the api most
- * of its CPU. A ping's request is answered only once its batch is queued, so an answered ping
- * is never lost; a failed add fails every request of that batch (each caller sees the error).
+ * Gathers pings into jobs on `results` the way a database groups commits: a ping arriving while
+ * no job is being queued goes out at once (no added latency when quiet); pings arriving while
+ * one is being queued wait for it and go out together as the next job. At thousands of pings a
+ * second that is one BullMQ add per batch instead of per ping, which was most of the api's CPU.
+ * A ping's request is answered only once its batch is queued, so an answered ping is never lost;
+ * a failed add fails every request of that batch.
  */
 import type { Queue } from 'bullmq';
 import type { HeartbeatPing, ObservationBatch } from '../../libs/queues/index.js';
 
-/** Long enough to gather a busy second's pings into few jobs, short enough that no one waits on it. */
-export const PING_BATCH_WINDOW_MS = 5;
+/** A batch's upper size, so one job stays small whatever the load. */
 export const PING_BATCH_MAX = 500;
 
 interface Pending {
@@ -18,43 +19,46 @@ interface Pending {
 }
 
 export class PingBatcher {
-  private pending: Pending | undefined;
-  private timer: NodeJS.Timeout | undefined;
+  private waiting: Pending[] = [];
+  private sending: Promise<void> | undefined;
 
-  constructor(private readonly results: Queue<ObservationBatch>, private readonly windowMs = PING_BATCH_WINDOW_MS, private readonly max = PING_BATCH_MAX) {}
+  constructor(private readonly results: Queue<ObservationBatch>, private readonly max = PING_BATCH_MAX) {}
 
   /** Resolves once the ping is on the queue. */
   add(ping: HeartbeatPing): Promise<void> {
-    const pending = this.pending ?? this.open();
+    let pending = this.waiting.at(-1);
+    if (!pending || pending.pings.length >= this.max) this.waiting.push((pending = newPending()));
     pending.pings.push(ping);
-    if (pending.pings.length >= this.max) void this.flush();
+    if (!this.sending) this.sending = this.drain();
     return pending.done;
   }
 
-  /** Queues what is gathered now (on close, so no accepted ping waits on a timer that will not fire). */
+  /** Resolves once every ping added so far is queued (or has failed): on close. */
   async flush(): Promise<void> {
-    const pending = this.pending;
-    if (!pending) return;
-    this.pending = undefined;
-    clearTimeout(this.timer);
-    try {
-      await this.results.add('heartbeat', { source: 'heartbeat', pings: pending.pings });
-      pending.settle();
-    } catch (err) {
-      pending.settle(err);
-    }
-    await pending.done.catch(() => undefined);
+    while (this.sending) await this.sending;
   }
 
-  private open(): Pending {
-    let settle!: (err?: unknown) => void;
-    const done = new Promise<void>((resolve, reject) => {
-      settle = (err) => (err === undefined ? resolve() : reject(err));
-    });
-    // Every caller awaits it; this keeps a batch no one awaits any more from an unhandled rejection.
-    done.catch(() => undefined);
-    this.pending = { pings: [], done, settle };
-    this.timer = setTimeout(() => void this.flush(), this.windowMs);
-    return this.pending;
+  private async drain(): Promise<void> {
+    // Yield once, so pings of the same event-loop turn share the first job.
+    await Promise.resolve();
+    for (let pending = this.waiting.shift(); pending; pending = this.waiting.shift()) {
+      try {
+        await this.results.add('heartbeat', { source: 'heartbeat', pings: pending.pings });
+        pending.settle();
+      } catch (err) {
+        pending.settle(err);
+      }
+    }
+    this.sending = undefined;
   }
+}
+
+function newPending(): Pending {
+  let settle!: (err?: unknown) => void;
+  const done = new Promise<void>((resolve, reject) => {
+    settle = (err) => (err === undefined ? resolve() : reject(err));
+  });
+  // Each request awaits it; this keeps a batch no one awaits any more from an unhandled rejection.
+  done.catch(() => undefined);
+  return { pings: [], done, settle };
 }
