@@ -31,7 +31,13 @@ export interface ApiRoute<P = unknown, Q = unknown, B = unknown, R extends z.Zod
   status?: 200 | 201;
   /** The error statuses this endpoint answers with besides 400/401/403, for the document. */
   errors?: ReadonlyArray<404 | 409 | 503>;
-  handler(input: RouteInput<P, Q, B>): Promise<z.output<R>>;
+  /** The answer; a JsonText when it is already serialized (a shared, cached list). */
+  handler(input: RouteInput<P, Q, B>): Promise<z.output<R> | JsonText>;
+}
+
+/** A body serialized once and sent as is to every request sharing it, not serialized again per request. */
+export class JsonText {
+  constructor(readonly text: string) {}
 }
 
 /** Any route, for the lists that register and document them. */
@@ -112,6 +118,7 @@ export function registerRoute(app: FastifyInstance, route: AnyRoute, authorizeRe
     },
     handler: async (request: FastifyRequest, reply: FastifyReply) => {
       const body = await route.handler({ params: request.params, query: request.query, body: request.body, ...(request.tokenId ? { tokenId: request.tokenId } : {}) });
+      if (body instanceof JsonText) return reply.code(route.status ?? 200).type('application/json; charset=utf-8').send(body.text);
       return reply.code(route.status ?? 200).send(body);
     },
   });

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { HISTORY_LENGTH, historyOfCheck } from '../../../libs/alerts/index.js';
 import { CHECK_TYPES, type CheckConfig, type Config } from '../../../libs/config/index.js';
 import { isoOf, type ApiContext } from '../context.js';
-import { defineRoute, notFound, type AnyRoute } from '../route.js';
+import { RecentAnswer } from '../recent-answer.js';
+import { defineRoute, JsonText, notFound, type AnyRoute } from '../route.js';
 import { checkStates, SHOWN_STATUSES, type RegionState } from '../states.js';
 
 const regionState = z.object({
@@ -55,15 +56,25 @@ function summaryOf(check: CheckConfig, states: RegionState[]): z.output<typeof c
   };
 }
 
+/**
+ * The list is at most this old: computed once a second per api process however many clients
+ * poll it (at 10,000 checks one computation costs tens of milliseconds); live changes come
+ * over /stream.
+ */
+export const CHECK_LIST_MAX_AGE_MS = 1_000;
+
 export function checkRoutes(ctx: ApiContext): AnyRoute[] {
+  const recentList = new RecentAnswer<Config, JsonText>(CHECK_LIST_MAX_AGE_MS);
   return [
     defineRoute({
       method: 'GET', path: '/checks', access: 'read', summary: 'Every configured check with its state in each region',
       response: z.object({ checks: z.array(checkSummary) }),
       async handler() {
-        const { checks } = ctx.config();
-        const states = await checkStates(ctx.redis, checks);
-        return { checks: checks.map((check) => summaryOf(check, states.get(check.id) ?? [])) };
+        const config = ctx.config();
+        return recentList.get(config, Date.now(), async () => {
+          const states = await checkStates(ctx.redis, config.checks);
+          return new JsonText(JSON.stringify({ checks: config.checks.map((check) => summaryOf(check, states.get(check.id) ?? [])) }));
+        });
       },
     }),
     defineRoute({

@@ -4,6 +4,7 @@ import type { LatencyStats, MetricsReader, PerCheckBuckets, ResultCounts } from 
 import type { ApiContext } from '../context.js';
 import { readingMetrics } from '../monitoring.js';
 import { defineRoute, type AnyRoute } from '../route.js';
+import { RecentAnswer } from '../recent-answer.js';
 import { sparklineOf } from '../series.js';
 import { bucketOffsetMs, uptimeBucketMs, uptimeOf } from '../uptime.js';
 
@@ -81,7 +82,7 @@ function overviewOf(config: Config, nowMs: number, sparkFromMs: number, data: Gr
 
 export function overviewRoutes(ctx: ApiContext): AnyRoute[] {
   // One answer in the making or made, per configuration; a failed one is not kept.
-  let cached: { config: Config; madeAtMs: number; answer: Promise<Overview> } | undefined;
+  const recent = new RecentAnswer<Config, Overview>(OVERVIEW_CACHE_MS);
 
   async function make(config: Config, nowMs: number): Promise<Overview> {
     // The sparkline's buckets sit on a fixed grid, so the points do not shift between polls.
@@ -101,14 +102,7 @@ export function overviewRoutes(ctx: ApiContext): AnyRoute[] {
       async handler() {
         const config = ctx.config();
         const nowMs = ctx.now().getTime();
-        if (cached === undefined || cached.config !== config || nowMs - cached.madeAtMs >= OVERVIEW_CACHE_MS || nowMs < cached.madeAtMs) {
-          const entry = { config, madeAtMs: nowMs, answer: make(config, nowMs) };
-          cached = entry;
-          entry.answer.catch(() => {
-            if (cached === entry) cached = undefined;
-          });
-        }
-        return cached.answer;
+        return recent.get(config, nowMs, () => make(config, nowMs));
       },
     }),
   ];
