@@ -85,6 +85,9 @@ export interface WorkerSettings {
  * keys stripped), not the raw `job.data`. A payload that fails validation can never
  * succeed, so it fails at once (UnrecoverableError) with the reason.
  */
+/** Minutes of per-minute job counts each queue keeps (BullMQ worker metrics, a few KB per queue). */
+export const WORKER_METRICS_MINUTES = 24 * 60;
+
 export function createWorker<K extends QueueKind>(kind: K, connection: Redis, processor: Processor<K>, settings: WorkerSettings = {}): Worker<QueuePayloads[K]> {
   const schema = payloadSchemas[kind];
   const baseMs = settings.backoffBaseMs ?? BACKOFF_BASE_MS;
@@ -105,6 +108,8 @@ export function createWorker<K extends QueueKind>(kind: K, connection: Redis, pr
       prefix: QUEUE_PREFIX,
       concurrency: settings.concurrency ?? 1,
       settings: { backoffStrategy: (attemptsMade: number, _type?: string, err?: Error) => retryDelayMs(attemptsMade, err, baseMs) },
+      // Completed and failed jobs per minute, kept a day: GET /api/v1/queues shows the rates.
+      metrics: { maxDataPoints: WORKER_METRICS_MINUTES },
       ...settings.extra,
     },
   );

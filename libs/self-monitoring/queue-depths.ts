@@ -8,7 +8,7 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Gauge } from 'prom-client';
-import type { CheckConfig } from '../config/index.js';
+import { isProbed, type CheckConfig } from '../config/index.js';
 import { payloadSchemas, QUEUE_PREFIX, queueName, type QueueKind } from '../queues/index.js';
 import { withTimeout } from './readiness.js';
 import type { MetricsRegistry } from './registry.js';
@@ -16,9 +16,9 @@ import type { MetricsRegistry } from './registry.js';
 export const QUEUE_DEPTH_STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
 export const QUEUE_DEPTH_TIMEOUT_MS = 2_000;
 
-/** Every queue of the pipeline: probes-<region> for each region a check runs in (sorted), then the fixed ones. */
-export function pipelineQueues(checks: ReadonlyArray<Pick<CheckConfig, 'regions'>>): string[] {
-  const regions = [...new Set(checks.flatMap((check) => check.regions))].sort();
+/** Every queue of the pipeline: probes-<region> for each region a check is probed in (sorted; a heartbeat is never probed), then the fixed ones. */
+export function pipelineQueues(checks: readonly CheckConfig[]): string[] {
+  const regions = [...new Set(checks.filter(isProbed).flatMap((check) => check.regions))].sort();
   const fixed = (Object.keys(payloadSchemas) as QueueKind[]).filter((kind) => kind !== 'probes').map((kind) => queueName(kind));
   return [...regions.map((region) => queueName('probes', region)), ...fixed];
 }

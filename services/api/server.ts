@@ -19,6 +19,7 @@ import { configRoutes } from './routes/config.js';
 import { deliveryRoutes } from './routes/deliveries.js';
 import { historyRoutes } from './routes/history.js';
 import { overviewRoutes } from './routes/overview.js';
+import { queueRoutes } from './routes/queues.js';
 import { maintenanceRoutes } from './routes/maintenance.js';
 import { pingUrlRoutes, registerPingRoutes, type PingRateLimit } from './routes/ping.js';
 import { silenceRoutes } from './routes/silences.js';
@@ -48,7 +49,7 @@ export function apiRoutes(ctx: ApiContext, servedSha: () => string): AnyRoute[] 
   const routes: AnyRoute[] = [
     ...checkRoutes(ctx), ...watchRoutes(ctx), ...alertRoutes(ctx), ...silenceRoutes(ctx),
     ...maintenanceRoutes(ctx), ...deliveryRoutes(ctx), ...configRoutes(ctx, servedSha), ...pingUrlRoutes(ctx),
-    ...historyRoutes(ctx), ...overviewRoutes(ctx),
+    ...historyRoutes(ctx), ...overviewRoutes(ctx), ...queueRoutes(ctx),
   ];
   let document: Record<string, unknown> | undefined;
   routes.push(defineRoute({

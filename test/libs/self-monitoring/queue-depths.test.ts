@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { CheckConfig } from '../../../libs/config/index.js';
 import { createQueue } from '../../../libs/queues/index.js';
 import { pipelineQueues, registerQueueDepths } from '../../../libs/self-monitoring/queue-depths.js';
 import { createServiceRegistry } from '../../../libs/self-monitoring/registry.js';
@@ -9,10 +10,11 @@ import { parsePrometheusText, sampleValue } from '../../support/prometheus-text.
 describe('pipelineQueues', () => {
   it.each([
     [[], ['results', 'alerts', 'group-flushes', 'deliveries']],
-    [[{ regions: ['default'] }], ['probes-default', 'results', 'alerts', 'group-flushes', 'deliveries']],
-    [[{ regions: ['us', 'eu'] }, { regions: ['eu'] }], ['probes-eu', 'probes-us', 'results', 'alerts', 'group-flushes', 'deliveries']],
+    [[{ type: 'tcp', regions: ['default'] }], ['probes-default', 'results', 'alerts', 'group-flushes', 'deliveries']],
+    [[{ type: 'http', regions: ['us', 'eu'] }, { type: 'dns', regions: ['eu'] }], ['probes-eu', 'probes-us', 'results', 'alerts', 'group-flushes', 'deliveries']],
+    [[{ type: 'heartbeat', regions: ['heartbeat'] }], ['results', 'alerts', 'group-flushes', 'deliveries']],
   ])('%j → %j', (checks, queues) => {
-    expect(pipelineQueues(checks)).toEqual(queues);
+    expect(pipelineQueues(checks as CheckConfig[])).toEqual(queues);
   });
 });
 
