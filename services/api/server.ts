@@ -25,6 +25,7 @@ import { pingUrlRoutes, registerPingRoutes, type PingRateLimit } from './routes/
 import { silenceRoutes } from './routes/silences.js';
 import { watchRoutes } from './routes/watches.js';
 import { registerDashboard } from './dashboard.js';
+import { registerQueueBoard } from './admin-queues.js';
 import { registerStreamRoute } from './stream.js';
 
 export interface ApiServerOptions {
@@ -110,5 +111,6 @@ export function buildApiServer(options: ApiServerOptions): FastifyInstance {
   registerPingRoutes(app, ctx, pings, options.pingRateLimit);
   registerStreamRoute(app, ctx, authorizeRequest, log);
   registerDashboard(app);
+  registerQueueBoard(app, ctx, authorizeRequest);
   return app;
 }
