@@ -97,6 +97,15 @@ describe('docker-compose.yml', () => {
     expect(service.stop_grace_period).toBe('30s');
   });
 
+  it('gives every Vigil service a health port and a health check on its /readyz', () => {
+    for (const name of VIGIL_SERVICES) {
+      const service = services[name]!;
+      const port = env(service).VIGIL_HEALTH_PORT;
+      expect(port, name).toMatch(/^\d+$/);
+      expect(JSON.stringify(service.healthcheck?.test), name).toContain(`127.0.0.1:${port}/readyz`);
+    }
+  });
+
   it('lets probe-worker scale: no container_name and no fixed host ports', () => {
     const worker = services['probe-worker']!;
     expect(worker.container_name).toBeUndefined();
