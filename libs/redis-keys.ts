@@ -79,6 +79,10 @@ export const REDIS_KEYS = {
   watchSubjects: 'vigil:watch-subjects',
   /** String (JSON ConfigVerdictState): the ConfigRejected alerts firing, by configuration source (services/evaluator/watches/config-verdict.ts). */
   configVerdict: 'vigil:config:verdict',
+  /** String, epoch ms: when an evaluator last applied probe results (written at most once a second per evaluator). */
+  pipelineLastResult: 'vigil:pipeline:last-result',
+  /** String (JSON `{firing?}`): the PipelineStalled alert, if it fires (services/evaluator/pipeline-watchdog.ts). */
+  pipelineWatchdog: 'vigil:pipeline:watchdog',
   /** Hash path → JSON FileOffset {dev, ino, position}: where the watcher's tailer of each followed file got to (services/watcher/tailer.ts). */
   watchOffsets: (watchId: string) => `vigil:watch:offsets:${watchId}`,
   /** Hash path → JSON FileFingerprint: a watch's integrity baseline (services/watcher/integrity.ts). */

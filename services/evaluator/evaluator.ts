@@ -14,11 +14,14 @@ import { sweepNoData } from './no-data.js';
 import { UnknownSubjects } from './unknown-subjects.js';
 import { sweepWatches } from './watches/evaluate-watch.js';
 import { sweepHeartbeats } from './heartbeats/evaluate-heartbeat.js';
+import { ResultClock, sweepPipeline } from './pipeline-sweep.js';
 
 /** NoData is found at most this late, on top of the check's own `noData.after`. */
 const DEFAULT_NO_DATA_SWEEP_MS = 15_000;
 /** A heartbeat's missed deadline or run over grace is found at most this late. */
 const DEFAULT_HEARTBEAT_SWEEP_MS = 5_000;
+/** A stalled pipeline (no probe results at all) is found at most this late, on top of its allowance. */
+const DEFAULT_PIPELINE_SWEEP_MS = 5_000;
 /** Events are forwarded right after their commit; this only bounds the delay after a crash. */
 const DEFAULT_FORWARD_MS = 2_000;
 /** FileChanged's resolveAfter and acknowledgements, staleness and log windows are found at most this late. */
@@ -51,6 +54,10 @@ export interface EvaluatorOptions {
   watchSweepEveryMs?: number;
   /** How often heartbeat checks are swept for missed deadlines. */
   heartbeatSweepEveryMs?: number;
+  /** How often the pipeline watchdog looks for a stop in probe results. */
+  pipelineSweepEveryMs?: number;
+  /** Silence after which PipelineStalled fires; default from the checks' cadence (pipeline-watchdog.ts). */
+  pipelineStalledAfterMs?: number;
 }
 
 export interface RunningEvaluator extends RunningService {
@@ -95,6 +102,14 @@ export function startEvaluator(options: EvaluatorOptions): RunningEvaluator {
     ...(options.backoffBaseMs === undefined ? {} : { backoffBaseMs: options.backoffBaseMs }),
   });
   worker.on('error', (err) => log.error({ err }, 'evaluator worker error'));
+  // After the job, not inside it: recording when results flowed must never fail a batch that committed.
+  const resultClock = new ResultClock(options.redis);
+  worker.on('completed', (job) => {
+    const batch = job.data;
+    if ((batch.source === 'probe' || batch.source === undefined) && batch.results.length > 0) {
+      resultClock.applied().catch((err: unknown) => log.warn({ err }, 'could not record when probe results were applied'));
+    }
+  });
   worker.on('failed', (job, err) => log.warn({ err, jobId: job?.id, attempts: job?.attemptsMade }, 'result evaluation failed'));
   void reconcile('start');
   const reconcileEveryMs = options.reconcileEveryMs ?? 5 * 60_000;
@@ -117,6 +132,14 @@ export function startEvaluator(options: EvaluatorOptions): RunningEvaluator {
   }).catch((err: unknown) => log.error({ err }, 'could not sweep for NoData; will try again'));
   const sweeper = setInterval(() => void sweep(), options.noDataSweepEveryMs ?? DEFAULT_NO_DATA_SWEEP_MS);
   sweeper.unref();
+
+  const sweepPipelineStall = (): Promise<void> => serially(async () => {
+    const outcome = await sweepPipeline(deps, checks, { nowMs: Date.now(), startedAtMs: watchingSinceMs, ...(options.pipelineStalledAfterMs === undefined ? {} : { stalledAfterMs: options.pipelineStalledAfterMs }) });
+    if (outcome === 'fired') log.error('no probe results are arriving: PipelineStalled raised');
+    if (outcome === 'resolved') log.info('probe results arrive again: PipelineStalled resolved');
+  }).catch((err: unknown) => log.error({ err }, 'could not run the pipeline watchdog; will try again'));
+  const pipelineSweeper = setInterval(() => void sweepPipelineStall(), options.pipelineSweepEveryMs ?? DEFAULT_PIPELINE_SWEEP_MS);
+  pipelineSweeper.unref();
 
   const sweepHeartbeatChecks = (): Promise<void> => serially(async () => {
     const down = await sweepHeartbeats(deps, checks, Date.now());
@@ -147,6 +170,7 @@ export function startEvaluator(options: EvaluatorOptions): RunningEvaluator {
       clearInterval(timer);
       clearInterval(sweeper);
       clearInterval(heartbeatSweeper);
+      clearInterval(pipelineSweeper);
       clearInterval(watchSweeper);
       clearInterval(watchReconciler);
       clearInterval(forwarder);
