@@ -7,7 +7,8 @@ import { id, show } from './fields.js';
  * (`token: "${API_ADMIN_TOKEN}"`), so they never sit in the file or in Redis (services
  * re-parse the published text with their own environment).
  */
-export const API_SCOPES = ['read', 'admin'] as const;
+/** ingest: may only push results (POST /events), for agents that should not read or change anything. */
+export const API_SCOPES = ['read', 'admin', 'ingest'] as const;
 export type ApiScope = (typeof API_SCOPES)[number];
 
 /** A guessable token is no protection: 128 bits is what a random UUID or `openssl rand -hex 16` gives. */
@@ -34,7 +35,7 @@ export const apiToken = z.strictObject({
   /** Names the token in logs and errors; the token itself is never logged or returned. */
   id,
   token,
-  scope: z.enum(API_SCOPES, { error: (issue) => `expected a scope of "read" or "admin", got ${show(issue.input)}` }),
+  scope: z.enum(API_SCOPES, { error: (issue) => `expected a scope of "read", "admin" or "ingest", got ${show(issue.input)}` }),
 });
 
 export const apiSection = z.strictObject({

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { applyCheckDefaults, type CheckDefaults, type WithCheckDefaults } from './check-common.js';
 import { dnsCheck, dnsCheckProblems } from './check-dns.js';
+import { externalCheck } from './check-external.js';
 import { HEARTBEAT_REGION, heartbeatCheck, heartbeatCheckProblems } from './check-heartbeat.js';
 import { httpCheck, httpCheckProblems } from './check-http.js';
 import { icmpCheck, icmpCheckProblems } from './check-icmp.js';
@@ -14,21 +15,28 @@ import type { ConfigProblem } from './errors.js';
 import type { Same } from './fields.js';
 import { withCaPath } from './tls-client.js';
 
-export const CHECK_TYPES = ['http', 'tcp', 'dns', 'tls', 'icmp', 'heartbeat'] as const;
+export const CHECK_TYPES = ['http', 'tcp', 'dns', 'tls', 'icmp', 'heartbeat', 'external'] as const;
 
-export const check = z.discriminatedUnion('type', [httpCheck, tcpCheck, dnsCheck, tlsCheck, icmpCheck, heartbeatCheck], {
+export const check = z.discriminatedUnion('type', [httpCheck, tcpCheck, dnsCheck, tlsCheck, icmpCheck, heartbeatCheck, externalCheck], {
   error: () => `expected one of ${CHECK_TYPES.map((t) => `"${t}"`).join(', ')}`,
 });
 
 type ParsedCheck = z.output<typeof check>;
 export type CheckConfig = WithCheckDefaults<ParsedCheck>;
 export type CheckType = CheckConfig['type'];
-/** The types a probe runs: every type but the passive heartbeat. */
-export type ProbedCheckType = Exclude<CheckType, 'heartbeat'>;
+/** The passive types: nothing probes them (a heartbeat is pinged, an external check's results are pushed). */
+export const PASSIVE_CHECK_TYPES = ['heartbeat', 'external'] as const;
+/** The types a probe runs: every type but the passive ones. */
+export type ProbedCheckType = Exclude<CheckType, (typeof PASSIVE_CHECK_TYPES)[number]>;
 export type ProbedCheckConfig = Extract<CheckConfig, { type: ProbedCheckType }>;
 
-export function isProbed(check: CheckConfig): check is ProbedCheckConfig {
+/** Whether the check's results are `probe` points: probed ones, and external ones whose results are pushed; not heartbeats. */
+export function hasProbeResults(check: CheckConfig): boolean {
   return check.type !== 'heartbeat';
+}
+
+export function isProbed(check: CheckConfig): check is ProbedCheckConfig {
+  return !(PASSIVE_CHECK_TYPES as readonly string[]).includes(check.type);
 }
 
 type CheckOf<T extends CheckType> = Extract<CheckConfig, { type: T }>;
@@ -41,6 +49,7 @@ const CHECK_RULES: { [T in CheckType]: (check: CheckOf<T>, at: string) => Config
   tls: () => [],
   icmp: icmpCheckProblems,
   heartbeat: heartbeatCheckProblems,
+  external: () => [],
 };
 
 /** CHECK_TYPES names exactly the types of the union, or this does not compile. */
@@ -63,6 +72,7 @@ export function resolveCheck(parsed: ParsedCheck, defaults: CheckDefaults, baseD
       return withCaPath(config, baseDir);
     case 'dns':
     case 'icmp':
+    case 'external':
       return config;
     // Nothing probes a heartbeat: its one subject is "<check>@heartbeat", whatever the defaults' regions.
     case 'heartbeat':

@@ -4,7 +4,7 @@ import type { ApiConfig, ApiScope } from '../../libs/config/index.js';
 /**
  * Who may call what: pure decisions over the configuration's `api` section. A route needs
  * `public` (anyone: the OpenAPI document), `read` (a read or admin token, or nobody with
- * publicRead) or `admin` (an admin token).
+ * publicRead), `ingest` (an ingest or admin token) or `admin` (an admin token).
  */
 export type Access = 'public' | ApiScope;
 
@@ -56,7 +56,14 @@ export function authorize(need: Access, authorization: string | undefined, publi
   const token = tokenFor(presented, tokens);
   if (token === undefined) return { allowed: false, status: 401, code: 'VIGIL_API_UNAUTHORIZED', message: 'the bearer token is not one of the configured api tokens' };
   if (need === 'admin' && token.scope !== 'admin') {
-    return { allowed: false, status: 403, code: 'VIGIL_API_FORBIDDEN', message: `token "${token.id}" is read-only; this endpoint needs an admin token` };
+    return { allowed: false, status: 403, code: 'VIGIL_API_FORBIDDEN', message: `token "${token.id}" is ${token.scope === 'read' ? 'read-only' : 'for ingest only'}; this endpoint needs an admin token` };
+  }
+  // An agent's token pushes results and nothing else: it reads nothing either.
+  if (need === 'read' && token.scope === 'ingest') {
+    return { allowed: false, status: 403, code: 'VIGIL_API_FORBIDDEN', message: `token "${token.id}" is for ingest only (POST /api/v1/events); this endpoint needs a read or admin token` };
+  }
+  if (need === 'ingest' && token.scope === 'read') {
+    return { allowed: false, status: 403, code: 'VIGIL_API_FORBIDDEN', message: `token "${token.id}" is read-only; pushing results needs an ingest or admin token` };
   }
   return { allowed: true, tokenId: token.id };
 }

@@ -1,6 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { Config } from '../../libs/config/index.js';
+import type { Queue } from 'bullmq';
 import type { MetricsReader } from '../../libs/metrics/index.js';
+import type { ObservationBatch } from '../../libs/queues/index.js';
 
 /** What every route module reads: Redis, the configuration running now (it changes on reload), the clock. */
 export interface ApiContext {
@@ -9,6 +11,8 @@ export interface ApiContext {
   now(): Date;
   /** Where probe results are read from; absent when no InfluxDB is configured (INFLUX_URL unset). */
   metrics?: MetricsReader;
+  /** The observation path: pushed results go onto it (routes/events.ts). */
+  results: Queue<ObservationBatch>;
 }
 
 /** Epoch ms as the API shows time: ISO 8601. */

@@ -40,13 +40,14 @@ function parameters(components: Components, schema: z.ZodType | undefined, where
 
 function operation(route: AnyRoute, components: Components): JsonSchema {
   const takesInput = route.params !== undefined || route.query !== undefined || route.body !== undefined;
-  const errors = [...(takesInput ? [400] : []), ...(route.access === 'public' ? [] : [401]), ...(route.access === 'admin' ? [403] : []), ...(route.errors ?? [])];
+  const errors = [...(takesInput ? [400] : []), ...(route.access === 'public' ? [] : [401]), ...(route.access === 'admin' || route.access === 'ingest' ? [403] : []), ...(route.errors ?? [])];
   const errorRef = { $ref: '#/components/schemas/Error' };
   return {
     summary: route.summary,
     operationId: `${route.method.toLowerCase()}${route.path.replace(/\/:?([a-z]+)/g, (_, word: string) => word[0]!.toUpperCase() + word.slice(1))}`,
     ...(route.access === 'public' ? { security: [] } : {}),
     ...(route.access === 'admin' ? { description: 'Needs an admin token.' } : {}),
+    ...(route.access === 'ingest' ? { description: 'Needs an ingest or admin token.' } : {}),
     parameters: [...parameters(components, route.params, 'path'), ...parameters(components, route.query, 'query')],
     ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: components.add(route.body, 'input') } } } } : {}),
     responses: {

@@ -27,8 +27,10 @@ export interface ApiRoute<P = unknown, Q = unknown, B = unknown, R extends z.Zod
   query?: Q;
   body?: B;
   response: R;
+  /** A larger body than the server's default (a batch of pushed results). */
+  bodyLimitBytes?: number;
   /** The status of a successful answer; 200 unless it creates something. */
-  status?: 200 | 201;
+  status?: 200 | 201 | 202;
   /** The error statuses this endpoint answers with besides 400/401/403, for the document. */
   errors?: ReadonlyArray<404 | 409 | 503>;
   /** The answer; a JsonText when it is already serialized (a shared, cached list). */
@@ -107,6 +109,7 @@ export function registerRoute(app: FastifyInstance, route: AnyRoute, authorizeRe
   app.route({
     method: route.method,
     url: `${API_PREFIX}${route.path}`,
+    ...(route.bodyLimitBytes === undefined ? {} : { bodyLimit: route.bodyLimitBytes }),
     schema: {
       ...(route.params ? { params: route.params } : {}),
       ...(route.query ? { querystring: route.query } : {}),

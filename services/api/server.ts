@@ -20,6 +20,7 @@ import { deliveryRoutes } from './routes/deliveries.js';
 import { historyRoutes } from './routes/history.js';
 import { overviewRoutes } from './routes/overview.js';
 import { queueRoutes } from './routes/queues.js';
+import { eventRoutes } from './routes/events.js';
 import { maintenanceRoutes } from './routes/maintenance.js';
 import { pingUrlRoutes, registerPingRoutes, type PingRateLimit } from './routes/ping.js';
 import { silenceRoutes } from './routes/silences.js';
@@ -50,7 +51,7 @@ export function apiRoutes(ctx: ApiContext, servedSha: () => string): AnyRoute[] 
   const routes: AnyRoute[] = [
     ...checkRoutes(ctx), ...watchRoutes(ctx), ...alertRoutes(ctx), ...silenceRoutes(ctx),
     ...maintenanceRoutes(ctx), ...deliveryRoutes(ctx), ...configRoutes(ctx, servedSha), ...pingUrlRoutes(ctx),
-    ...historyRoutes(ctx), ...overviewRoutes(ctx), ...queueRoutes(ctx),
+    ...historyRoutes(ctx), ...overviewRoutes(ctx), ...queueRoutes(ctx), ...eventRoutes(ctx),
   ];
   let document: Record<string, unknown> | undefined;
   routes.push(defineRoute({
@@ -68,7 +69,8 @@ export function apiRoutes(ctx: ApiContext, servedSha: () => string): AnyRoute[] 
 export function buildApiServer(options: ApiServerOptions): FastifyInstance {
   const { redis, log, snapshot } = options;
   const config = (): Config => snapshot().config;
-  const ctx: ApiContext = { redis, config, now: options.now ?? (() => new Date()), ...(options.metrics ? { metrics: options.metrics } : {}) };
+  const results = createQueue('results', redis);
+  const ctx: ApiContext = { redis, config, now: options.now ?? (() => new Date()), results, ...(options.metrics ? { metrics: options.metrics } : {}) };
   // Hashed once per configuration, not per request.
   const tokensByConfig = new WeakMap<Config, KnownToken[]>();
   const tokens = (current: Config): KnownToken[] => {
@@ -102,7 +104,6 @@ export function buildApiServer(options: ApiServerOptions): FastifyInstance {
     return decision.tokenId;
   };
   for (const route of apiRoutes(ctx, () => snapshot().sha)) registerRoute(app, route, authorizeRequest);
-  const results = createQueue('results', redis);
   const pings = new PingBatcher(results);
   app.addHook('onClose', async () => {
     await pings.flush();

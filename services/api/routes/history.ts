@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isProbed } from '../../../libs/config/index.js';
+import { hasProbeResults } from '../../../libs/config/index.js';
 import type { LatencyStats } from '../../../libs/metrics/index.js';
 import { isoOf, type ApiContext } from '../context.js';
 import { configuredCheck, metricsReaderOf, readingMetrics } from '../monitoring.js';
@@ -70,7 +70,7 @@ export function historyRoutes(ctx: ApiContext): AnyRoute[] {
         const stepMs = historyStepMs(toMs - fromMs, query.points);
         const answer = { checkId: check.id, from: isoOf(fromMs)!, to: isoOf(toMs)!, stepMs };
         // Nothing probes a heartbeat: it has no results to chart, which is not an error.
-        if (!isProbed(check)) return { ...answer, points: historyPoints(fromMs, toMs, stepMs, undefined, undefined) };
+        if (!hasProbeResults(check)) return { ...answer, points: historyPoints(fromMs, toMs, stepMs, undefined, undefined) };
         const metrics = metricsReaderOf(ctx, 'History');
         const bucketQuery = { checkIds: [check.id], fromMs, toMs, bucketMs: stepMs, offsetMs: fromMs % stepMs };
         const [counts, latency] = await readingMetrics(metrics, () => Promise.all([metrics.resultCounts(bucketQuery), metrics.latency(bucketQuery)]));
@@ -87,7 +87,7 @@ export function historyRoutes(ctx: ApiContext): AnyRoute[] {
         const check = configuredCheck(ctx, params.id);
         const nowMs = ctx.now().getTime();
         const names = Object.keys(UPTIME_WINDOWS) as UptimeWindow[];
-        if (!isProbed(check)) {
+        if (!hasProbeResults(check)) {
           return { checkId: check.id, windows: names.map((window) => ({ window, uptime: null, upMs: 0, downMs: 0, unknownMs: 0, maintenanceMs: 0, latencyP50Ms: null, latencyP95Ms: null })) };
         }
         const metrics = metricsReaderOf(ctx, 'Uptime');

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isProbed, type Config } from '../../../libs/config/index.js';
+import { hasProbeResults, type Config } from '../../../libs/config/index.js';
 import type { LatencyStats, MetricsReader, PerCheckBuckets, ResultCounts } from '../../../libs/metrics/index.js';
 import type { ApiContext } from '../context.js';
 import { readingMetrics } from '../monitoring.js';
@@ -44,7 +44,7 @@ interface GridData {
  */
 async function gridData(metrics: MetricsReader, config: Config, nowMs: number, sparkFromMs: number): Promise<GridData> {
   const groups = new Map<number, string[]>();
-  for (const check of config.checks.filter(isProbed)) {
+  for (const check of config.checks.filter(hasProbeResults)) {
     const bucketMs = uptimeBucketMs(DAY_MS, OVERVIEW_MIN_BUCKET_MS, check.intervalMs);
     const ids = groups.get(bucketMs);
     if (ids) ids.push(check.id);
@@ -66,7 +66,7 @@ function overviewOf(config: Config, nowMs: number, sparkFromMs: number, data: Gr
   return {
     generatedAt: new Date(nowMs).toISOString(),
     checks: config.checks.map((check) => {
-      if (data === undefined || !isProbed(check)) return { id: check.id, uptime24h: null, latencyMs: null, sparkline: Array<null>(SPARKLINE_BUCKETS).fill(null) };
+      if (data === undefined || !hasProbeResults(check)) return { id: check.id, uptime24h: null, latencyMs: null, sparkline: Array<null>(SPARKLINE_BUCKETS).fill(null) };
       const bucketMs = uptimeBucketMs(DAY_MS, OVERVIEW_MIN_BUCKET_MS, check.intervalMs);
       const fromMs = nowMs - DAY_MS;
       const counts = data.counts.get(bucketMs)?.get(check.id);

@@ -4,7 +4,7 @@ import { apiHarness } from './support.js';
 
 describe('GET /openapi.json', () => {
   const harness = apiHarness();
-  const routes = apiRoutes({ redis: undefined as never, config: () => { throw new Error('not called'); }, now: () => new Date() }, () => '');
+  const routes = apiRoutes({ redis: undefined as never, config: () => { throw new Error('not called'); }, now: () => new Date(), results: undefined as never }, () => '');
 
   it('is an OpenAPI 3 document', async () => {
     const api = await harness.start();

@@ -162,7 +162,7 @@ describe('StreamPoller', () => {
 
   const ctxOf = (): ApiContext => {
     const config = parseConfig(CHECKS, {}, 'test.yaml');
-    return { redis: harness.redis, config: () => config, now: () => new Date() };
+    return { redis: harness.redis, config: () => config, now: () => new Date(), results: undefined as never };
   };
   const client = (allowed = () => true) => {
     const frames: string[] = [];

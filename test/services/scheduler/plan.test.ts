@@ -22,6 +22,11 @@ describe('slot plan', () => {
     expect([...plan.values()].flatMap((slot) => slot.data.checks.map((entry) => entry.id))).toEqual(['running']);
   });
 
+  it('leaves passive checks out: heartbeats are pinged, external checks pushed', () => {
+    const plan = planSlots([check('probed'), check('backup', { type: 'heartbeat', regions: ['heartbeat'] } as Partial<CheckConfig>), check('office', { type: 'external' } as Partial<CheckConfig>)]);
+    expect([...plan.values()].flatMap((slot) => slot.data.checks.map((entry) => entry.id))).toEqual(['probed']);
+  });
+
   it('probes many checks with few jobs: 1,000 checks at 10s need at most 100 slots of 100ms', () => {
     expect(planSlots(manyChecks(1_000)).size).toBeLessThanOrEqual(100);
   });

@@ -9,12 +9,15 @@ import { RecordingReceiver } from '../support/recording-receiver.js';
 import { describeOutput, spawnService, started, type ServiceProcess } from '../support/services.js';
 import { ADMIN_TOKEN } from '../services/api/support.js';
 
+const INGEST_TOKEN = 'c3'.repeat(16);
+
 /**
- * Heartbeat checks with real processes: a job pings the api service, the evaluator's sweeper
- * finds what did not arrive, the notifier tells a real webhook receiver. Each test has its own
+ * Passive checks with real processes: a job pings the api service (heartbeats) or an agent
+ * pushes results (external checks), the evaluator decides, the notifier tells a real webhook
+ * receiver. Each test has its own
  * check, so none depends on what another left.
  */
-describe('end to end: heartbeats', () => {
+describe('end to end: heartbeats and pushed results', () => {
   const services: ServiceProcess[] = [];
   let receiver: RecordingReceiver;
   let dir: string;
@@ -25,12 +28,14 @@ describe('end to end: heartbeats', () => {
     '  - { id: backup-missed, type: heartbeat, period: 2s, grace: 1s, labels: { team: ops } }',
     '  - { id: backup-failed, type: heartbeat, period: 1h, grace: 1h }',
     '  - { id: backup-overran, type: heartbeat, period: 1h, grace: 2s }',
+    '  - { id: branch-office, type: external, interval: 1m, failureThreshold: 1, successThreshold: 1, regions: [office], labels: { site: berlin } }',
     'channels:',
     '  - { id: oncall, type: webhook, url: "${ONCALL_WEBHOOK_URL}" }',
     'defaultRoute: { groupBy: [check], groupWait: 0s, groupInterval: 1s }',
     'api:',
     '  tokens:',
     '    - { id: ops, token: "${API_ADMIN_TOKEN}", scope: admin }',
+    '    - { id: agent, token: "${API_INGEST_TOKEN}", scope: ingest }',
     '',
   ].join('\n');
 
@@ -44,7 +49,7 @@ describe('end to end: heartbeats', () => {
     apiUrl = `http://127.0.0.1:${port}`;
     const env = {
       REDIS_URL: await isolatedRedisUrl(), INFLUX_URL: '', VIGIL_CONFIG: configPath, ONCALL_WEBHOOK_URL: receiver.url,
-      API_PORT: String(port), API_ADMIN_TOKEN: ADMIN_TOKEN,
+      API_PORT: String(port), API_ADMIN_TOKEN: ADMIN_TOKEN, API_INGEST_TOKEN: INGEST_TOKEN,
     };
     for (const name of ['notifier', 'evaluator', 'api']) services.push(spawnService(name, env));
     await Promise.all(services.map((service) => started(service))).catch(fail);
@@ -102,5 +107,22 @@ describe('end to end: heartbeats', () => {
     expect((await fetch(`${ping}/start`)).status).toBe(200);
     const firing = await eventually('a CheckDown for the run over grace', () => alertsOf('backup-overran', 'firing')[0], 20_000).catch(fail);
     expect(firing.annotations.description).toMatch(/did not finish within grace \(2s\)/);
+  });
+
+  async function push(events: unknown[]): Promise<number> {
+    const response = await fetch(`${apiUrl}/api/v1/events`, { method: 'POST', headers: { authorization: `Bearer ${INGEST_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ events }) });
+    return response.status;
+  }
+
+  it('results an agent pushes for an external check bring CheckDown and its resolution', async () => {
+    const startMs = Date.now();
+    expect(await push([{ check: 'branch-office', ok: false, message: 'VPN tunnel down', at: new Date(startMs).toISOString() }])).toBe(202);
+    const firing = await eventually('a CheckDown for the pushed failure', () => alertsOf('branch-office', 'firing')[0], 20_000).catch(fail);
+    expect(firing.labels).toMatchObject({ alertname: 'CheckDown', check: 'branch-office', site: 'berlin' });
+    expect(firing.annotations.description).toMatch(/VPN tunnel down/);
+
+    expect(await push([{ check: 'branch-office', ok: true, latencyMs: 42, at: new Date(startMs + 1_000).toISOString() }])).toBe(202);
+    await eventually('the alert to resolve', () => alertsOf('branch-office', 'resolved')[0], 20_000).catch(fail);
+    expect(alertsOf('branch-office', 'firing')).toHaveLength(1);
   });
 });
