@@ -1,7 +1,7 @@
 /**
  * Ping tokens of heartbeat checks: made by Vigil (never written in the configuration, so a
  * copied file leaks none), 192 random bits, kept in Redis so every api replica and restart
- * agrees. A ping is found by the sha256 of its token (REDIS_KEYS.heartbeatDigests): one hash
+ * agrees. A ping is found by the sha256 of its token (REDIS_KEYS.heartbeatDigests; services/api/routes/ping.ts): one hash
  * lookup, and the time it takes says nothing about how much of a token was right.
  */
 import { createHash, randomBytes } from 'node:crypto';
@@ -21,11 +21,6 @@ export async function heartbeatTokenOf(redis: Redis, checkId: string): Promise<s
   // Written every time (the same field and value for every caller), so a token whose digest a crash left unwritten still works.
   await redis.hset(REDIS_KEYS.heartbeatDigests, tokenDigest(token), checkId);
   return token;
-}
-
-/** The check a presented token belongs to, or undefined. */
-export async function checkIdOfToken(redis: Redis, token: string): Promise<string | undefined> {
-  return (await redis.hget(REDIS_KEYS.heartbeatDigests, tokenDigest(token))) ?? undefined;
 }
 
 /** The path of a check's ping endpoint under the api's origin. */
